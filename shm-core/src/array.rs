@@ -1,0 +1,312 @@
+//! [`SharedArray`]: an n-dimensional array in a named segment, with typed
+//! `ndarray` views and run-time-typed element access.
+//!
+//! Views borrow the array, so no view outlives its mapping; this is checked at
+//! compile time:
+//!
+//! ```compile_fail
+//! use shm_core::SharedArray;
+//! let view = {
+//!     let a = SharedArray::create(&[3], 0.0f64).unwrap();
+//!     a.view::<f64>().unwrap()
+//! }; // `a` is dropped (unmapped, unlinked) here, while `view` lives on
+//! println!("{view}");
+//! ```
+//!
+//! Typed views need the dtype in this machine's byte order. An array of the
+//! other order attaches all the same; its bytes are available through
+//! [`SharedArray::bytes`] and its elements through [`SharedArray::get`] and
+//! [`SharedArray::set`], and typed views are refused with
+//! [`Error::NonNativeByteOrder`].
+//!
+//! The library does not synchronise writers in different processes; see
+//! the aliasing rule in [`crate::segment`].
+
+use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Data, Dimension, IxDyn, ShapeBuilder};
+
+use crate::descriptor::{Descriptor, Order};
+use crate::dtype::{DType, Kind};
+use crate::element::Element;
+use crate::error::{Error, Result, SizeExpectation};
+use crate::scalar::Scalar;
+use crate::segment::Segment;
+
+/// Whether this OS reports a segment's exact size (Linux), so that
+/// `segment_size` can be checked for equality at attach time.
+pub const EXACT_SIZES: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// An n-dimensional array in a named shared-memory segment.
+#[derive(Debug)]
+pub struct SharedArray {
+    segment: Option<Segment>,
+    descriptor: Descriptor,
+}
+
+impl SharedArray {
+    /// Creates an array of `shape` filled with `fill` under a generated name.
+    pub fn create<T: Element>(shape: &[usize], fill: T) -> Result<SharedArray> {
+        let mut a = SharedArray::create_dtype(None, shape, T::dtype())?;
+        a.view_mut::<T>()?.fill(fill);
+        Ok(a)
+    }
+
+    /// Creates a zero-filled array of any modelled dtype (either byte order)
+    /// in a new segment named `name`, or under a generated name.
+    ///
+    /// The segment has `nbytes` bytes, or 1 for an empty array (segments
+    /// cannot be empty); the descriptor's `segment_size` says which.
+    pub fn create_dtype(name: Option<&str>, shape: &[usize], dtype: DType) -> Result<SharedArray> {
+        // Validate shape and dtype before touching the OS.
+        let probe = Descriptor::new(name.unwrap_or("probe"), shape, dtype)?;
+        let size = probe.nbytes().max(1);
+        let segment = match name {
+            Some(n) => Segment::create(n, size)?,
+            None => Segment::create_unique(size)?,
+        };
+        let descriptor =
+            Descriptor::build(Some(segment.name()), shape, dtype, Order::C, 0, Some(size))?;
+        Ok(SharedArray {
+            segment: Some(segment),
+            descriptor,
+        })
+    }
+
+    /// Creates a shared copy of `array` (in C order) under a generated name.
+    pub fn from_array<T, S, D>(array: &ArrayBase<S, D>) -> Result<SharedArray>
+    where
+        T: Element,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
+        let mut a = SharedArray::create_dtype(None, array.shape(), T::dtype())?;
+        a.view_mut::<T>()?.assign(&array.view().into_dyn());
+        Ok(a)
+    }
+
+    /// Attaches to the array a descriptor describes, making every check
+    /// before any view exists: the segment exists, its real size is at least
+    /// `offset + nbytes`, and where the OS reports exact sizes
+    /// ([`EXACT_SIZES`]) and `segment_size` is given, the real size equals it
+    /// (a name reused for another segment is caught). Never unlinks.
+    ///
+    /// A descriptor without `segment_size` gets the real size filled in where
+    /// sizes are exact, so [`descriptor`](Self::descriptor) is complete.
+    ///
+    /// A descriptor with no name (an empty Wetlands array) attaches to no
+    /// segment.
+    pub fn attach(descriptor: &Descriptor) -> Result<SharedArray> {
+        let Some(name) = descriptor.name() else {
+            return Ok(SharedArray {
+                segment: None,
+                descriptor: descriptor.clone(),
+            });
+        };
+        let segment = Segment::attach(name)?;
+        let found = segment.len();
+        let mismatch = |expected| Error::SizeMismatch {
+            name: name.to_owned(),
+            expected,
+            found,
+        };
+        if found < descriptor.required_size() {
+            return Err(mismatch(SizeExpectation::AtLeast(
+                descriptor.required_size(),
+            )));
+        }
+        let descriptor = match descriptor.segment_size() {
+            Some(size) if EXACT_SIZES && found != size => {
+                return Err(mismatch(SizeExpectation::Exactly(size)));
+            }
+            Some(_) => descriptor.clone(),
+            // Where sizes are exact, what the OS reports is what was asked for.
+            None if EXACT_SIZES => descriptor.with_segment_size(found)?,
+            None => descriptor.clone(),
+        };
+        Ok(SharedArray {
+            segment: Some(segment),
+            descriptor,
+        })
+    }
+
+    /// [`attach`](Self::attach), then checks that `T` is the descriptor's
+    /// element type (kind, size and byte order).
+    pub fn attach_as<T: Element>(descriptor: &Descriptor) -> Result<SharedArray> {
+        check_element::<T>(descriptor.dtype())?;
+        SharedArray::attach(descriptor)
+    }
+
+    /// The canonical descriptor to send to another process.
+    pub fn descriptor(&self) -> &Descriptor {
+        &self.descriptor
+    }
+
+    /// The segment, unless the array is an empty one with no segment.
+    pub fn segment(&self) -> Option<&Segment> {
+        self.segment.as_ref()
+    }
+
+    /// The segment, mutably (to [`Segment::disown`], [`Segment::adopt`] or
+    /// [`Segment::unlink`] it).
+    pub fn segment_mut(&mut self) -> Option<&mut Segment> {
+        self.segment.as_mut()
+    }
+
+    /// The array's bytes (`nbytes` of them, from `offset`).
+    pub fn bytes(&self) -> &[u8] {
+        let d = &self.descriptor;
+        match &self.segment {
+            Some(s) => &s.as_bytes()[d.offset()..d.required_size()],
+            None => &[],
+        }
+    }
+
+    /// The array's bytes, mutably.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        let (offset, end) = (self.descriptor.offset(), self.descriptor.required_size());
+        match &mut self.segment {
+            Some(s) => &mut s.as_bytes_mut()[offset..end],
+            None => &mut [],
+        }
+    }
+
+    /// A typed view. Fails with [`Error::DtypeMismatch`] when `T` is not the
+    /// descriptor's element type, [`Error::NonNativeByteOrder`] when the
+    /// dtype is of the other byte order, and [`Error::InvalidData`] when a
+    /// `bool` array holds a byte other than 0 or 1.
+    pub fn view<T: Element>(&self) -> Result<ArrayViewD<'_, T>> {
+        check_element::<T>(self.descriptor.dtype())?;
+        let shape = self.ix();
+        let d = &self.descriptor;
+        let slice: &[T] = match &self.segment {
+            Some(s) => s.typed(d.offset(), d.len())?,
+            None => &[],
+        };
+        Ok(ArrayViewD::from_shape(shape, slice).expect("descriptor and slice agree"))
+    }
+
+    /// A typed mutable view; errors as for [`view`](Self::view).
+    pub fn view_mut<T: Element>(&mut self) -> Result<ArrayViewMutD<'_, T>> {
+        check_element::<T>(self.descriptor.dtype())?;
+        let shape = self.ix();
+        let (offset, len) = (self.descriptor.offset(), self.descriptor.len());
+        let slice: &mut [T] = match &mut self.segment {
+            Some(s) => s.typed_mut(offset, len)?,
+            None => &mut [],
+        };
+        Ok(ArrayViewMutD::from_shape(shape, slice).expect("descriptor and slice agree"))
+    }
+
+    /// The element at `index`, whatever the dtype and byte order.
+    pub fn get(&self, index: &[usize]) -> Result<Scalar> {
+        let range = self.element_range(index)?;
+        Scalar::from_bytes(self.descriptor.dtype(), &self.bytes()[range])
+    }
+
+    /// Writes `value` at `index` (range-checked against the dtype).
+    pub fn set(&mut self, index: &[usize], value: Scalar) -> Result<()> {
+        let range = self.element_range(index)?;
+        let dtype = self.descriptor.dtype();
+        value.to_bytes(dtype, &mut self.bytes_mut()[range])
+    }
+
+    /// Writes `value` into every element.
+    pub fn fill(&mut self, value: Scalar) -> Result<()> {
+        let dtype = self.descriptor.dtype();
+        let mut one = [0u8; 16];
+        let one = &mut one[..dtype.itemsize()];
+        value.to_bytes(dtype, one)?;
+        for chunk in self.bytes_mut().chunks_exact_mut(one.len()) {
+            chunk.copy_from_slice(one);
+        }
+        Ok(())
+    }
+
+    /// The sum of all elements: an integer for bool and integer arrays, a
+    /// float64 for float arrays and a complex128 for complex ones (numpy's
+    /// `sum` accumulates floats in their own precision, so float32 sums may
+    /// differ in the last places).
+    pub fn sum(&self) -> Result<Scalar> {
+        let dtype = self.descriptor.dtype();
+        let values = self
+            .bytes()
+            .chunks_exact(dtype.itemsize())
+            .map(|b| Scalar::from_bytes(dtype, b));
+        Ok(match dtype.kind() {
+            Kind::Bool | Kind::Int | Kind::UInt => {
+                let mut total: i128 = 0;
+                for v in values {
+                    total = total.wrapping_add(match v? {
+                        Scalar::Bool(b) => i128::from(b),
+                        Scalar::Int(n) => n,
+                        other => unreachable!("{other:?} in an integer array"),
+                    });
+                }
+                Scalar::Int(total)
+            }
+            Kind::Float => {
+                let mut total = 0.0;
+                for v in values {
+                    total += v?.real().expect("float elements are real");
+                }
+                Scalar::F64(total)
+            }
+            Kind::Complex => {
+                let mut total = num_complex::Complex::new(0.0, 0.0);
+                for v in values {
+                    total += v?.complex().expect("complex elements are complex");
+                }
+                Scalar::C128(total)
+            }
+        })
+    }
+
+    /// Byte range of the element at `index` within [`bytes`](Self::bytes).
+    fn element_range(&self, index: &[usize]) -> Result<std::ops::Range<usize>> {
+        let d = &self.descriptor;
+        let shape = d.shape();
+        if index.len() != shape.len() || index.iter().zip(shape).any(|(i, n)| i >= n) {
+            return Err(Error::InvalidArgument(format!(
+                "index {index:?} is outside shape {shape:?}"
+            )));
+        }
+        let mut linear = 0;
+        let mut stride = 1;
+        let dims: Box<dyn Iterator<Item = (&usize, &usize)>> = match d.order() {
+            Order::C => Box::new(index.iter().zip(shape).rev()),
+            Order::F => Box::new(index.iter().zip(shape)),
+        };
+        for (i, n) in dims {
+            linear += i * stride;
+            stride *= n;
+        }
+        let size = d.dtype().itemsize();
+        Ok(linear * size..(linear + 1) * size)
+    }
+
+    fn ix(&self) -> ndarray::Shape<IxDyn> {
+        let shape = IxDyn(self.descriptor.shape());
+        match self.descriptor.order() {
+            Order::C => shape.into_shape_with_order(),
+            Order::F => shape.f(),
+        }
+    }
+}
+
+fn check_element<T: Element>(dtype: DType) -> Result<()> {
+    let want = T::dtype();
+    if dtype.kind() != want.kind() || dtype.itemsize() != want.itemsize() {
+        return Err(Error::DtypeMismatch {
+            expected: want.to_string(),
+            found: dtype.to_string(),
+        });
+    }
+    if !dtype.is_native() {
+        return Err(Error::NonNativeByteOrder {
+            dtype: dtype.to_string(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

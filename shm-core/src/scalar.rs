@@ -1,0 +1,401 @@
+//! One element's value whatever its dtype: decoded from and encoded to bytes
+//! in either byte order, parsed from text and printed as Python reads it.
+//!
+//! This is how the reference peer reads and writes arrays whose dtype is
+//! only known at run time, including non-native byte orders that typed views
+//! refuse.
+
+use std::fmt;
+
+use half::f16;
+use num_complex::Complex;
+
+use crate::dtype::{ByteOrder, DType, Kind};
+use crate::error::{Error, Result};
+
+/// A single element value.
+///
+/// `Display` prints what Python's `int()`, `float()`, `complex()` or a JSON
+/// reader reads back exactly: integers as integers, floats as the shortest
+/// decimal that round-trips at their own precision (`0.1` for a float32 0.1,
+/// `1.0`, `nan`, `inf`), complex numbers as `(re+imj)`, bools as
+/// `true`/`false`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar {
+    /// A bool element.
+    Bool(bool),
+    /// Any integer element, or an integer sum.
+    Int(i128),
+    /// A float16 element.
+    F16(f16),
+    /// A float32 element.
+    F32(f32),
+    /// A float64 element, or a float sum.
+    F64(f64),
+    /// A complex64 element.
+    C64(Complex<f32>),
+    /// A complex128 element, or a complex sum.
+    C128(Complex<f64>),
+}
+
+impl Scalar {
+    /// Decodes one element of `dtype` from `bytes` (exactly its item size).
+    pub fn from_bytes(dtype: DType, bytes: &[u8]) -> Result<Scalar> {
+        if bytes.len() != dtype.itemsize() {
+            return Err(Error::InvalidArgument(format!(
+                "{} bytes given for one {dtype} element",
+                bytes.len()
+            )));
+        }
+        let mut le = [0u8; 16];
+        le[..bytes.len()].copy_from_slice(bytes);
+        to_little_endian(dtype, &mut le[..bytes.len()]);
+        let n = |k: usize| u64::from_le_bytes(le[k..k + 8].try_into().expect("8 bytes"));
+        let word = u64::from_le_bytes(le[..8].try_into().expect("8 bytes"));
+        Ok(match (dtype.kind(), dtype.itemsize()) {
+            (Kind::Bool, _) => Scalar::Bool(le[0] != 0),
+            (Kind::UInt, _) => Scalar::Int(word as i128),
+            (Kind::Int, size) => {
+                let shift = 64 - 8 * size as u32;
+                Scalar::Int((((word << shift) as i64) >> shift) as i128)
+            }
+            (Kind::Float, 2) => Scalar::F16(f16::from_bits(word as u16)),
+            (Kind::Float, 4) => Scalar::F32(f32::from_bits(word as u32)),
+            (Kind::Float, _) => Scalar::F64(f64::from_bits(word)),
+            (Kind::Complex, 8) => Scalar::C64(Complex::new(
+                f32::from_bits(word as u32),
+                f32::from_bits((word >> 32) as u32),
+            )),
+            (Kind::Complex, _) => {
+                Scalar::C128(Complex::new(f64::from_bits(n(0)), f64::from_bits(n(8))))
+            }
+        })
+    }
+
+    /// Encodes this value as one element of `dtype` into `out` (exactly its
+    /// item size). Integers must fit the type's range; finite floats must not
+    /// overflow to infinity; a complex value needs a complex dtype; a bool
+    /// dtype takes a bool, 0 or 1.
+    pub fn to_bytes(&self, dtype: DType, out: &mut [u8]) -> Result<()> {
+        let size = dtype.itemsize();
+        if out.len() != size {
+            return Err(Error::InvalidArgument(format!(
+                "{} bytes given for one {dtype} element",
+                out.len()
+            )));
+        }
+        let doesnt_fit =
+            || Error::InvalidArgument(format!("value {self} does not fit {}", dtype.name()));
+        let mut le = [0u8; 16];
+        match dtype.kind() {
+            Kind::Bool => {
+                le[0] = match *self {
+                    Scalar::Bool(b) => b as u8,
+                    Scalar::Int(0) => 0,
+                    Scalar::Int(1) => 1,
+                    _ => return Err(doesnt_fit()),
+                }
+            }
+            Kind::Int | Kind::UInt => {
+                let v = match *self {
+                    Scalar::Int(v) => v,
+                    Scalar::Bool(b) => b as i128,
+                    _ => return Err(doesnt_fit()),
+                };
+                let bits = 8 * size as u32;
+                let (lo, hi) = if dtype.kind() == Kind::Int {
+                    (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+                } else {
+                    (0, (1i128 << bits) - 1)
+                };
+                if v < lo || v > hi {
+                    return Err(Error::InvalidArgument(format!(
+                        "value {v} does not fit {} ({lo}..={hi})",
+                        dtype.name()
+                    )));
+                }
+                le[..size].copy_from_slice(&v.to_le_bytes()[..size]);
+            }
+            Kind::Float => {
+                let v = self.real().ok_or_else(doesnt_fit)?;
+                match size {
+                    2 => le[..2]
+                        .copy_from_slice(&narrow_f16(v).ok_or_else(doesnt_fit)?.to_le_bytes()),
+                    4 => le[..4]
+                        .copy_from_slice(&narrow_f32(v).ok_or_else(doesnt_fit)?.to_le_bytes()),
+                    _ => le[..8].copy_from_slice(&v.to_le_bytes()),
+                }
+            }
+            Kind::Complex => {
+                let c = self.complex().ok_or_else(doesnt_fit)?;
+                if size == 8 {
+                    let re = narrow_f32(c.re).ok_or_else(doesnt_fit)?;
+                    let im = narrow_f32(c.im).ok_or_else(doesnt_fit)?;
+                    le[..4].copy_from_slice(&re.to_le_bytes());
+                    le[4..8].copy_from_slice(&im.to_le_bytes());
+                } else {
+                    le[..8].copy_from_slice(&c.re.to_le_bytes());
+                    le[8..16].copy_from_slice(&c.im.to_le_bytes());
+                }
+            }
+        }
+        to_little_endian(dtype, &mut le[..size]);
+        out.copy_from_slice(&le[..size]);
+        Ok(())
+    }
+
+    /// Parses text as a value for `dtype`: `true`/`false`/`1`/`0` (also
+    /// Python's `True`/`False`) for bool; decimal integers for integer types
+    /// (range-checked); decimals, `nan`, `inf`, `-inf` for floats; and
+    /// Python's complex syntax (`1+2j`, `(1-2.5j)`, `3j`, `4`) for complex.
+    pub fn parse(dtype: DType, text: &str) -> Result<Scalar> {
+        let t = text.trim();
+        let bad = |what: &str| {
+            Error::InvalidArgument(format!("{t:?} is not {what} (dtype {})", dtype.name()))
+        };
+        let value = match dtype.kind() {
+            Kind::Bool => match t {
+                "true" | "True" | "1" => Scalar::Bool(true),
+                "false" | "False" | "0" => Scalar::Bool(false),
+                _ => return Err(bad("a bool (true, false, 1, 0)")),
+            },
+            Kind::Int | Kind::UInt => Scalar::Int(t.parse().map_err(|_| bad("an integer"))?),
+            Kind::Float => Scalar::F64(parse_float(t).ok_or_else(|| bad("a number"))?),
+            Kind::Complex => Scalar::C128(parse_complex(t).ok_or_else(|| bad("a complex number"))?),
+        };
+        // Range checks live in `to_bytes`; run them now so errors come early.
+        value.to_bytes(dtype, &mut [0u8; 16][..dtype.itemsize()])?;
+        Ok(value)
+    }
+
+    /// The value as a real number, if it has no imaginary part.
+    pub fn real(&self) -> Option<f64> {
+        Some(match *self {
+            Scalar::Bool(b) => b as u8 as f64,
+            Scalar::Int(v) => v as f64,
+            Scalar::F16(v) => v.to_f64(),
+            Scalar::F32(v) => v as f64,
+            Scalar::F64(v) => v,
+            Scalar::C64(_) | Scalar::C128(_) => return None,
+        })
+    }
+
+    /// The value as a complex number.
+    pub fn complex(&self) -> Option<Complex<f64>> {
+        match *self {
+            Scalar::C64(c) => Some(Complex::new(c.re as f64, c.im as f64)),
+            Scalar::C128(c) => Some(c),
+            _ => self.real().map(|re| Complex::new(re, 0.0)),
+        }
+    }
+}
+
+/// Reverses each component's bytes when `dtype` is big-endian, turning
+/// little-endian bytes into the dtype's order and back.
+fn to_little_endian(dtype: DType, bytes: &mut [u8]) {
+    if dtype.byte_order() == ByteOrder::Big {
+        let part = if dtype.kind() == Kind::Complex {
+            dtype.itemsize() / 2
+        } else {
+            dtype.itemsize()
+        };
+        bytes.chunks_mut(part).for_each(<[u8]>::reverse);
+    }
+}
+
+fn narrow_f32(v: f64) -> Option<f32> {
+    let n = v as f32;
+    (n.is_finite() || !v.is_finite()).then_some(n)
+}
+
+fn narrow_f16(v: f64) -> Option<f16> {
+    let n = f16::from_f64(v);
+    (n.is_finite() || !v.is_finite()).then_some(n)
+}
+
+fn parse_float(t: &str) -> Option<f64> {
+    let lower = t.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if unsigned
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        || matches!(unsigned, "nan" | "inf" | "infinity")
+    {
+        lower.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn parse_complex(t: &str) -> Option<Complex<f64>> {
+    let t = t
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or(t)
+        .trim();
+    let Some(body) = t.strip_suffix(['j', 'J']) else {
+        return parse_float(t).map(|re| Complex::new(re, 0.0));
+    };
+    // Split at the last sign that is not the first character or an exponent's.
+    let bytes = body.as_bytes();
+    let split = (1..bytes.len())
+        .rev()
+        .find(|&i| matches!(bytes[i], b'+' | b'-') && !matches!(bytes[i - 1], b'e' | b'E'));
+    let imag = |s: &str| match s {
+        "" | "+" => Some(1.0),
+        "-" => Some(-1.0),
+        s => parse_float(s),
+    };
+    match split {
+        Some(i) => Some(Complex::new(parse_float(&body[..i])?, imag(&body[i..])?)),
+        None => Some(Complex::new(0.0, imag(body)?)),
+    }
+}
+
+/// Shortest decimal that reads back as the same f16.
+fn shortest_f16(v: f16) -> String {
+    let x = v.to_f64();
+    if !x.is_finite() {
+        return float_text(x);
+    }
+    (0..17)
+        .map(|p| format!("{x:.p$e}"))
+        .find(|s| s.parse::<f64>().map(f16::from_f64) == Ok(v))
+        .map(|s| float_text(s.parse::<f64>().expect("just parsed")))
+        .unwrap_or_else(|| float_text(x))
+}
+
+/// Text for a float that Python's `float()` reads back: Rust's shortest
+/// round-trip form, with `nan`/`inf` spelt as Python spells them.
+fn float_text<T: fmt::Debug + Into<f64> + Copy>(v: T) -> String {
+    let x: f64 = v.into();
+    if x.is_nan() {
+        "nan".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{v:?}")
+    }
+}
+
+fn complex_text(re: String, im: String) -> String {
+    let sign = if im.starts_with('-') { "" } else { "+" };
+    format!("({re}{sign}{im}j)")
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Int(v) => write!(f, "{v}"),
+            Scalar::F16(v) => f.write_str(&shortest_f16(v)),
+            Scalar::F32(v) => f.write_str(&float_text(v)),
+            Scalar::F64(v) => f.write_str(&float_text(v)),
+            Scalar::C64(c) => f.write_str(&complex_text(float_text(c.re), float_text(c.im))),
+            Scalar::C128(c) => f.write_str(&complex_text(float_text(c.re), float_text(c.im))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> DType {
+        DType::parse(s).unwrap()
+    }
+
+    fn round_trip(dtype: &str, text: &str) -> String {
+        let d = dt(dtype);
+        let v = Scalar::parse(d, text).unwrap();
+        let mut buf = vec![0u8; d.itemsize()];
+        v.to_bytes(d, &mut buf).unwrap();
+        Scalar::from_bytes(d, &buf).unwrap().to_string()
+    }
+
+    #[test]
+    fn integers_round_trip_at_their_limits() {
+        assert_eq!(round_trip("<i1", "-128"), "-128");
+        assert_eq!(round_trip(">i2", "-2"), "-2");
+        assert_eq!(
+            round_trip(">u8", "18446744073709551615"),
+            "18446744073709551615"
+        );
+        assert_eq!(
+            round_trip("<i8", "-9223372036854775808"),
+            "-9223372036854775808"
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused() {
+        for (d, v) in [
+            ("u1", "256"),
+            ("u1", "-1"),
+            ("<i2", "40000"),
+            ("<f4", "1e39"),
+            ("|b1", "2"),
+            ("<i4", "1.5"),
+        ] {
+            assert!(
+                matches!(Scalar::parse(dt(d), v), Err(Error::InvalidArgument(_))),
+                "{d} {v}"
+            );
+        }
+    }
+
+    #[test]
+    fn floats_print_shortest_round_trip_decimals() {
+        assert_eq!(round_trip("<f4", "0.1"), "0.1");
+        assert_eq!(round_trip("<f8", "0.1"), "0.1");
+        assert_eq!(round_trip("<f8", "1"), "1.0");
+        assert_eq!(round_trip(">f8", "-2.5"), "-2.5");
+        assert_eq!(round_trip("<f2", "0.1"), "0.1");
+        // numpy prints float16(65504) as 65500.0: the shortest text that reads back.
+        assert_eq!(round_trip("<f2", "65504"), "65500.0");
+        assert_eq!(round_trip("<f8", "nan"), "nan");
+        assert_eq!(round_trip("<f4", "-inf"), "-inf");
+        assert_eq!(round_trip("<f8", "1e300"), "1e300");
+    }
+
+    #[test]
+    fn complex_values_use_python_syntax() {
+        assert_eq!(round_trip("<c16", "1+2j"), "(1.0+2.0j)");
+        assert_eq!(round_trip(">c8", "(1.5-2j)"), "(1.5-2.0j)");
+        assert_eq!(round_trip("<c16", "3j"), "(0.0+3.0j)");
+        assert_eq!(round_trip("<c16", "-1e-3-1e+2j"), "(-0.001-100.0j)");
+        assert_eq!(round_trip("<c8", "4"), "(4.0+0.0j)");
+        assert!(Scalar::parse(dt("<c16"), "1+j+").is_err());
+    }
+
+    #[test]
+    fn bools_accept_python_spellings() {
+        assert_eq!(round_trip("|b1", "True"), "true");
+        assert_eq!(round_trip("|b1", "0"), "false");
+        assert!(Scalar::parse(dt("|b1"), "yes").is_err());
+    }
+
+    #[test]
+    fn byte_order_is_honoured() {
+        let mut buf = [0u8; 4];
+        Scalar::Int(1).to_bytes(dt(">i4"), &mut buf).unwrap();
+        assert_eq!(buf, [0, 0, 0, 1]);
+        Scalar::Int(1).to_bytes(dt("<i4"), &mut buf).unwrap();
+        assert_eq!(buf, [1, 0, 0, 0]);
+        let mut c = [0u8; 8];
+        Scalar::C64(Complex::new(1.0, 0.0))
+            .to_bytes(dt(">c8"), &mut c)
+            .unwrap();
+        assert_eq!(c, [0x3f, 0x80, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn garbage_text_is_an_error() {
+        for d in ["<f8", "<i4", "<c16", "|b1"] {
+            for t in ["", "abc", "1..2", "--1", "1+"] {
+                assert!(Scalar::parse(dt(d), t).is_err(), "{d} {t:?}");
+            }
+        }
+    }
+}
