@@ -1,0 +1,200 @@
+//! The command line, as clap types.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Conformance runner and reference peer for arrays in named shared memory.
+#[derive(Debug, Parser)]
+#[command(name = "shm-harness", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a shared array, print its descriptor as one JSON line, and hold
+    /// it until stdin closes or SIGTERM/SIGINT arrives; then unlink it.
+    Create(CreateArgs),
+    /// Attach to an array by descriptor and do one operation.
+    Peer(PeerArgs),
+    /// Remove a segment by name.
+    Unlink(UnlinkArgs),
+    /// Run the conformance catalogue with real processes.
+    Run(RunArgs),
+    /// List the catalogue, one case a line.
+    List(ListArgs),
+    /// Print the interop matrix: each peer as creator and as attacher.
+    Matrix(MatrixArgs),
+    /// Reclaim segments whose creator died.
+    Clean(CleanArgs),
+    /// Measure shared against copied transfers (the shared_numpy workload).
+    Speedup(SpeedupArgs),
+    /// A case's child process (internal: the runner re-executes itself).
+    #[command(hide = true)]
+    Child(ChildArgs),
+}
+
+/// How cases run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ModeArg {
+    /// The runner forks; the child does its part and exits (Unix).
+    Fork,
+    /// The runner re-executes its own binary (every OS).
+    Spawn,
+    /// Every mode this OS supports.
+    All,
+}
+
+/// Report formats of `run` and `matrix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FormatArg {
+    /// One line a case and a summary line, for people.
+    Human,
+    /// JSON lines: one object a case and a summary object.
+    Json,
+    /// JUnit XML, for CI test-report tabs.
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Process mode.
+    #[arg(long, value_enum, default_value = "all")]
+    pub(crate) mode: ModeArg,
+    /// Run only cases whose name contains TEXT (repeatable: any matches).
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub(crate) filters: Vec<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: FormatArg,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
+    /// Peers to run against: rust (default), python, wetlands, sharedarray,
+    /// shared_memory, all (repeatable).
+    #[arg(long = "peer", value_name = "NAME")]
+    pub(crate) peers: Vec<String>,
+    /// Per-case timeout in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub(crate) timeout: f64,
+    /// Python interpreter for Python peers (default: $SHM_HARNESS_PYTHON, then python3).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) python: Option<String>,
+    /// Run the stress group with N random child kills.
+    #[arg(long, value_name = "N")]
+    pub(crate) stress: Option<u32>,
+    /// Case catalogue directory (default: the built-in catalogue).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cases: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// List only cases whose name contains TEXT (repeatable).
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub(crate) filters: Vec<String>,
+    /// Case catalogue directory (default: the built-in catalogue).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cases: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MatrixArgs {
+    /// Output format (human or json).
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: FormatArg,
+    /// Peers to include (default: all).
+    #[arg(long = "peer", value_name = "NAME")]
+    pub(crate) peers: Vec<String>,
+    /// Python interpreter for Python peers.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) python: Option<String>,
+    /// Per-case timeout in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub(crate) timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CleanArgs {
+    /// Say what would be reclaimed without removing anything.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// Human or JSON, for `speedup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TableFormat {
+    /// A table with times and ratios.
+    Human,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SpeedupArgs {
+    /// Number of arrays handed from producer to consumer.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) arrays: usize,
+    /// Shape of each array.
+    #[arg(long, default_value = "3000,3000")]
+    pub(crate) shape: String,
+    /// dtype of each array.
+    #[arg(long, default_value = "float32")]
+    pub(crate) dtype: String,
+    /// Python with numpy for the CPython comparison: auto, off, or a path.
+    #[arg(long, default_value = "auto")]
+    pub(crate) python: String,
+    /// Repetitions per figure (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub(crate) repeat: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ChildArgs {
+    /// The case step to run, as JSON.
+    #[arg(long)]
+    pub(crate) step: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Shape as comma-separated sizes: `5,5`; empty (`""`) for a 0-d array.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) shape: String,
+    /// numpy dtype: `float64`, `<f8`, `>i4`, `bool`, ...
+    #[arg(long, default_value = "float64")]
+    pub(crate) dtype: String,
+    /// Segment name (default: a generated `shmc_` name).
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Value written to every element (default 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) fill: Option<String>,
+    /// Leave the segment in place and exit at once (hand it over).
+    #[arg(long)]
+    pub(crate) keep: bool,
+    /// Print the Wetlands `wetlands.numpy-shm` payload instead of the
+    /// canonical descriptor.
+    #[arg(long)]
+    pub(crate) wetlands: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PeerArgs {
+    /// The descriptor: JSON text, `@FILE`, or `-` for stdin.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) descriptor: String,
+    /// The operation: `sum`, `get I,J,..`, `set I,J,.. VALUE`, `fill VALUE`,
+    /// `emit` (print the attached array's canonical descriptor).
+    #[arg(required = true, num_args = 1..=3, allow_hyphen_values = true)]
+    pub(crate) op: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnlinkArgs {
+    /// The segment's name (a leading slash is accepted).
+    pub(crate) name: String,
+}

@@ -1,0 +1,29 @@
+//! `shm-harness`: the conformance runner and reference peer for sharing
+//! n-dimensional arrays between processes through named shared memory.
+//!
+//! The command line is a contract that CI and other languages drive; see the
+//! README. Exit codes: 0 success, 1 a case failed, 2 wrong input (usage,
+//! descriptor, name, dtype, index, value), 3 a failed segment operation
+//! (not found, already exists, size or dtype mismatch, out of space).
+
+mod cli;
+mod peer;
+mod speedup;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Create(args) => peer::create(&args),
+        cli::Command::Peer(args) => peer::peer(&args),
+        cli::Command::Unlink(args) => peer::unlink(&args),
+        cli::Command::Speedup(args) => speedup::run(&args),
+        _ => peer::fail(
+            peer::EXIT_USAGE,
+            "this command is not available in this build",
+        ),
+    }
+}

@@ -1,0 +1,241 @@
+//! The reference-peer commands: `create`, `peer` and `unlink`.
+//!
+//! Every failure prints one `error: ...` line on stderr and exits with a
+//! documented code: 2 when the input is wrong (usage, descriptor, name,
+//! dtype, index, value), 3 when the segment operation fails (not found,
+//! already exists, size or dtype mismatch, out of space, OS error).
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use shm_core::{DType, Descriptor, Error, Scalar, SharedArray};
+
+use crate::cli::{CreateArgs, PeerArgs, UnlinkArgs};
+
+/// Exit code for wrong input.
+pub(crate) const EXIT_USAGE: u8 = 2;
+/// Exit code for a failed segment operation (attach, create, unlink).
+pub(crate) const EXIT_SEGMENT: u8 = 3;
+
+/// The exit code an error maps to.
+pub(crate) fn exit_code(err: &Error) -> u8 {
+    match err {
+        Error::InvalidName { .. }
+        | Error::InvalidDescriptor(_)
+        | Error::UnsupportedDtype { .. }
+        | Error::InvalidArgument(_) => EXIT_USAGE,
+        _ => EXIT_SEGMENT,
+    }
+}
+
+/// Prints `error: ...` and returns the code.
+pub(crate) fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(code)
+}
+
+fn fail_with(err: Error) -> ExitCode {
+    fail(exit_code(&err), err)
+}
+
+/// Parses `5,5` into a shape; the empty string (or `()`) is the 0-d shape.
+pub(crate) fn parse_shape(text: &str) -> Result<Vec<usize>, Error> {
+    parse_list(text, "shape")
+}
+
+/// Parses `1,2` into an index; the empty string (or `()`) indexes a 0-d array.
+pub(crate) fn parse_index(text: &str) -> Result<Vec<usize>, Error> {
+    parse_list(text, "index")
+}
+
+fn parse_list(text: &str, what: &str) -> Result<Vec<usize>, Error> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .unwrap_or(t);
+    // Python writes a one-element tuple as `(5,)`.
+    let t = t.trim().strip_suffix(',').unwrap_or(t.trim());
+    if t.is_empty() {
+        return Ok(Vec::new());
+    }
+    t.split(',')
+        .map(str::trim)
+        .map(|p| {
+            if p.starts_with('-') {
+                return Err(Error::InvalidArgument(format!(
+                    "{what} {text:?}: negative value {p}"
+                )));
+            }
+            p.parse::<usize>().map_err(|_| {
+                Error::InvalidArgument(format!(
+                    "{what} {text:?}: {p:?} is not a non-negative integer that fits in 64 bits"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Reads a descriptor argument: JSON text, `@FILE`, or `-` for stdin.
+pub(crate) fn read_descriptor(arg: &str) -> Result<Descriptor, Error> {
+    let text = if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::InvalidDescriptor(format!("cannot read stdin: {e}")))?;
+        s
+    } else if let Some(path) = arg.strip_prefix('@') {
+        std::fs::read_to_string(path)
+            .map_err(|e| Error::InvalidDescriptor(format!("cannot read {path}: {e}")))?
+    } else {
+        arg.to_owned()
+    };
+    Descriptor::from_json(&text)
+}
+
+/// `shm-harness create`.
+pub(crate) fn create(args: &CreateArgs) -> ExitCode {
+    let made = (|| {
+        let shape = parse_shape(&args.shape)?;
+        let dtype = DType::parse(&args.dtype)?;
+        let fill = args
+            .fill
+            .as_deref()
+            .map(|v| Scalar::parse(dtype, v))
+            .transpose()?;
+        let mut array = SharedArray::create_dtype(args.name.as_deref(), &shape, dtype)?;
+        if let Some(value) = fill {
+            array.fill(value)?;
+        }
+        let line = if args.wetlands {
+            array.descriptor().to_wetlands_value()?.to_string()
+        } else {
+            array.descriptor().to_json()
+        };
+        Ok::<_, Error>((array, line))
+    })();
+    let (mut array, line) = match made {
+        Ok(made) => made,
+        Err(e) => return fail_with(e),
+    };
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+        // Nobody can learn the name: do not leave the segment behind.
+        return fail(EXIT_SEGMENT, "cannot write the descriptor to stdout");
+    }
+    drop(out);
+    if args.keep {
+        if let Some(segment) = array.segment_mut() {
+            segment.disown();
+        }
+        return ExitCode::SUCCESS;
+    }
+    wait_for_release();
+    drop(array);
+    ExitCode::SUCCESS
+}
+
+/// Blocks until stdin reaches end of file or SIGTERM, SIGINT or SIGHUP
+/// arrives. The signals are blocked before any thread starts and taken with
+/// `sigwait`, so they never kill the process before it unlinks.
+#[cfg(unix)]
+fn wait_for_release() {
+    use nix::sys::signal::{SigSet, Signal, kill};
+    let mut set = SigSet::empty();
+    for s in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGUSR1,
+    ] {
+        set.add(s);
+    }
+    if set.thread_block().is_err() {
+        // Cannot wait for signals safely; fall back to stdin alone.
+        drain_stdin();
+        return;
+    }
+    std::thread::spawn(|| {
+        drain_stdin();
+        let _ = kill(nix::unistd::getpid(), Signal::SIGUSR1);
+    });
+    let _ = set.wait();
+}
+
+#[cfg(not(unix))]
+fn wait_for_release() {
+    drain_stdin();
+}
+
+fn drain_stdin() {
+    let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+}
+
+/// One peer operation, parsed.
+enum Op {
+    Sum,
+    Get(Vec<usize>),
+    Set(Vec<usize>, String),
+    Fill(String),
+    Emit,
+}
+
+fn parse_op(words: &[String]) -> Result<Op, Error> {
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    Ok(match words.as_slice() {
+        ["sum"] => Op::Sum,
+        ["emit"] => Op::Emit,
+        ["get", index] => Op::Get(parse_index(index)?),
+        ["set", index, value] => Op::Set(parse_index(index)?, (*value).to_owned()),
+        ["fill", value] => Op::Fill((*value).to_owned()),
+        _ => {
+            return Err(Error::InvalidArgument(format!(
+                "unknown operation {:?}: expected sum | get I,J.. | set I,J.. VALUE | fill VALUE | emit",
+                words.join(" ")
+            )));
+        }
+    })
+}
+
+/// `shm-harness peer`.
+pub(crate) fn peer(args: &PeerArgs) -> ExitCode {
+    let prepared = parse_op(&args.op).and_then(|op| Ok((op, read_descriptor(&args.descriptor)?)));
+    let (op, descriptor) = match prepared {
+        Ok(p) => p,
+        Err(e) => return fail_with(e),
+    };
+    let mut array = match SharedArray::attach(&descriptor) {
+        Ok(a) => a,
+        // Everything attach refuses is about the segment, except a bad name.
+        Err(e @ Error::InvalidName { .. }) => return fail_with(e),
+        Err(e) => return fail(EXIT_SEGMENT, e),
+    };
+    let dtype = descriptor.dtype();
+    let result = match op {
+        Op::Sum => array.sum().map(|v| Some(v.to_string())),
+        Op::Get(index) => array.get(&index).map(|v| Some(v.to_string())),
+        Op::Set(index, value) => Scalar::parse(dtype, &value)
+            .and_then(|v| array.set(&index, v))
+            .map(|()| None),
+        Op::Fill(value) => Scalar::parse(dtype, &value)
+            .and_then(|v| array.fill(v))
+            .map(|()| None),
+        Op::Emit => Ok(Some(array.descriptor().to_json())),
+    };
+    match result {
+        Ok(Some(line)) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => fail_with(e),
+    }
+}
+
+/// `shm-harness unlink`.
+pub(crate) fn unlink(args: &UnlinkArgs) -> ExitCode {
+    match shm_core::segment::unlink(&args.name) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail_with(e),
+    }
+}
