@@ -31,7 +31,7 @@ pub(crate) enum Command {
     Speedup(SpeedupArgs),
     /// A case's child process (internal: the runner re-executes itself).
     #[command(hide = true)]
-    Child(ChildArgs),
+    Child,
 }
 
 /// How cases run.
@@ -64,6 +64,9 @@ pub(crate) struct RunArgs {
     /// Run only cases whose name contains TEXT (repeatable: any matches).
     #[arg(long = "filter", value_name = "TEXT")]
     pub(crate) filters: Vec<String>,
+    /// Filters match whole case names instead of substrings.
+    #[arg(long)]
+    pub(crate) exact: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: FormatArg,
@@ -150,13 +153,6 @@ pub(crate) struct SpeedupArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: TableFormat,
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct ChildArgs {
-    /// The case step to run, as JSON.
-    #[arg(long)]
-    pub(crate) step: String,
 }
 
 #[derive(Debug, Args)]

@@ -5,9 +5,16 @@
 //! README. Exit codes: 0 success, 1 a case failed, 2 wrong input (usage,
 //! descriptor, name, dtype, index, value), 3 a failed segment operation
 //! (not found, already exists, size or dtype mismatch, out of space).
+#![deny(unsafe_code)]
 
+mod cases;
 mod cli;
+mod ops;
+mod pattern;
 mod peer;
+mod report;
+mod run;
+mod runner;
 mod speedup;
 
 use std::process::ExitCode;
@@ -20,8 +27,11 @@ fn main() -> ExitCode {
         cli::Command::Create(args) => peer::create(&args),
         cli::Command::Peer(args) => peer::peer(&args),
         cli::Command::Unlink(args) => peer::unlink(&args),
+        cli::Command::Run(args) => run::run(&args),
+        cli::Command::List(args) => run::list(&args),
+        cli::Command::Child => run::child(),
         cli::Command::Speedup(args) => speedup::run(&args),
-        _ => peer::fail(
+        cli::Command::Matrix(_) | cli::Command::Clean(_) => peer::fail(
             peer::EXIT_USAGE,
             "this command is not available in this build",
         ),

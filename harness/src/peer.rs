@@ -95,6 +95,7 @@ pub(crate) fn read_descriptor(arg: &str) -> Result<Descriptor, Error> {
 
 /// `shm-harness create`.
 pub(crate) fn create(args: &CreateArgs) -> ExitCode {
+    let signals = block_release_signals();
     let made = (|| {
         let shape = parse_shape(&args.shape)?;
         let dtype = DType::parse(&args.dtype)?;
@@ -130,17 +131,19 @@ pub(crate) fn create(args: &CreateArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    wait_for_release();
+    wait_for_release(signals);
     drop(array);
     ExitCode::SUCCESS
 }
 
-/// Blocks until stdin reaches end of file or SIGTERM, SIGINT or SIGHUP
-/// arrives. The signals are blocked before any thread starts and taken with
-/// `sigwait`, so they never kill the process before it unlinks.
+/// Blocks SIGTERM, SIGINT and SIGHUP (and SIGUSR1, the stdin watcher's
+/// wake-up) in this thread and every thread started later, so that from now
+/// on they are taken with `sigwait` and never kill the process before it
+/// unlinks. Called before the segment exists, so no signal can fall between
+/// creating it and waiting.
 #[cfg(unix)]
-fn wait_for_release() {
-    use nix::sys::signal::{SigSet, Signal, kill};
+fn block_release_signals() -> Option<nix::sys::signal::SigSet> {
+    use nix::sys::signal::{SigSet, Signal};
     let mut set = SigSet::empty();
     for s in [
         Signal::SIGTERM,
@@ -150,11 +153,18 @@ fn wait_for_release() {
     ] {
         set.add(s);
     }
-    if set.thread_block().is_err() {
-        // Cannot wait for signals safely; fall back to stdin alone.
+    set.thread_block().ok().map(|()| set)
+}
+
+/// Blocks until stdin reaches end of file or a blocked signal arrives.
+#[cfg(unix)]
+fn wait_for_release(signals: Option<nix::sys::signal::SigSet>) {
+    use nix::sys::signal::{Signal, kill};
+    let Some(set) = signals else {
+        // Signals could not be blocked: stdin alone can release.
         drain_stdin();
         return;
-    }
+    };
     std::thread::spawn(|| {
         drain_stdin();
         let _ = kill(nix::unistd::getpid(), Signal::SIGUSR1);
@@ -163,7 +173,12 @@ fn wait_for_release() {
 }
 
 #[cfg(not(unix))]
-fn wait_for_release() {
+fn block_release_signals() -> Option<()> {
+    None
+}
+
+#[cfg(not(unix))]
+fn wait_for_release(_: Option<()>) {
     drain_stdin();
 }
 

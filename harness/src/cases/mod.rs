@@ -1,0 +1,266 @@
+//! The case catalogue: TOML data in `fixtures/cases`, loaded and expanded.
+//!
+//! A file holds `[[case]]` tables. Each case names the array (shape or
+//! shapes, dtype or dtypes, byte order) and a list of steps; each step says
+//! which actor does what (`on = "parent"`, `"child"`, any other child name,
+//! or a list of children that act in parallel), the operation (`op = "set"`
+//! and its fields, see [`crate::ops::Op`]), and what must come of it
+//! (`expect`, `expect_error`, `expect_exit`). Steps and cases can be limited
+//! to operating systems with `os = ["linux", "macos", "windows", "unix"]`:
+//! that is how per-OS expectations are written, as data.
+//!
+//! A case with `dtypes = [...]` expands to one case per dtype, its name's
+//! `{dtype}` replaced; a case with `shapes = [...]` runs its steps once per
+//! shape. Cases in a `group` (such as `stress`) run only when asked for.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::ops::Op;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+}
+
+/// A case as written in a catalogue file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CaseSpec {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    #[serde(default)]
+    shape: Option<Vec<usize>>,
+    #[serde(default)]
+    shapes: Option<Vec<Vec<usize>>>,
+    #[serde(default)]
+    dtype: Option<String>,
+    #[serde(default)]
+    dtypes: Option<Vec<String>>,
+    /// `native` (default) or `swapped`: the other byte order.
+    #[serde(default)]
+    byte_order: Option<String>,
+    /// Operating systems the case applies to (default: all).
+    #[serde(default)]
+    os: Option<Vec<String>>,
+    /// Modes the case runs in (default: every mode the OS has).
+    #[serde(default)]
+    pub(crate) modes: Option<Vec<String>>,
+    /// A group that runs only on request (`stress`).
+    #[serde(default)]
+    pub(crate) group: Option<String>,
+    /// How many times the steps run (the stress group's `--stress N` sets it).
+    #[serde(default)]
+    pub(crate) repeat: Option<u32>,
+    pub(crate) steps: Vec<Step>,
+}
+
+/// One step of a case.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Step {
+    /// Who acts: `parent`, a child's name, or several children in parallel.
+    pub(crate) on: Actors,
+    #[serde(flatten)]
+    pub(crate) op: Op,
+    /// The reply's value must equal this (numbers compare by value;
+    /// `$descriptor` means the creator's canonical descriptor).
+    #[serde(default)]
+    pub(crate) expect: Option<String>,
+    /// The reply must be this error kind (`NotFound`, `SizeMismatch`, ...).
+    #[serde(default)]
+    pub(crate) expect_error: Option<String>,
+    /// For `exit` and `kill-self`: how the child must end (`0`, `killed`).
+    #[serde(default)]
+    pub(crate) expect_exit: Option<String>,
+    /// Operating systems this step applies to (default: all).
+    #[serde(default)]
+    pub(crate) os: Option<Vec<String>>,
+    /// Whether to wait for the reply (default true).
+    #[serde(default = "yes")]
+    pub(crate) wait: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One actor or several acting in parallel.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Actors {
+    /// One actor.
+    One(String),
+    /// Several children, each sent the request before any reply is read.
+    Many(Vec<String>),
+}
+
+impl Actors {
+    pub(crate) fn names(&self) -> Vec<&str> {
+        match self {
+            Actors::One(n) => vec![n.as_str()],
+            Actors::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A case ready to run: one dtype, its shapes, its steps for this OS.
+#[derive(Debug, Clone)]
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) file: String,
+    pub(crate) dtype: String,
+    pub(crate) swapped: bool,
+    pub(crate) shapes: Vec<Vec<usize>>,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) modes: Option<Vec<String>>,
+    pub(crate) group: Option<String>,
+    pub(crate) repeat: u32,
+    /// Why the case does not apply here, if it does not.
+    pub(crate) not_here: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    #[serde(rename = "case")]
+    cases: Vec<CaseSpec>,
+}
+
+/// Whether an `os = [...]` list includes this OS.
+pub(crate) fn os_matches(list: &Option<Vec<String>>) -> bool {
+    list.as_ref().is_none_or(|l| {
+        l.iter().any(|o| {
+            o == std::env::consts::OS
+                || (o == "unix" && cfg!(unix))
+                || (o == "windows" && cfg!(windows))
+        })
+    })
+}
+
+/// Loads the built-in catalogue, or every `*.toml` in `dir`.
+pub(crate) fn load(dir: Option<&Path>) -> Result<Vec<Case>, String> {
+    let files: Vec<(String, String)> = match dir {
+        None => builtin::CATALOGUE
+            .iter()
+            .map(|(stem, text)| ((*stem).to_owned(), (*text).to_owned()))
+            .collect(),
+        Some(dir) => {
+            let mut paths: Vec<_> = std::fs::read_dir(dir)
+                .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            paths.sort();
+            paths
+                .iter()
+                .map(|p| {
+                    let stem = p
+                        .file_stem()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    std::fs::read_to_string(p)
+                        .map(|t| (stem, t))
+                        .map_err(|e| format!("cannot read {}: {e}", p.display()))
+                })
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let mut cases = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (stem, text) in files {
+        let file: CaseFile = toml::from_str(&text).map_err(|e| format!("{stem}.toml: {e}"))?;
+        for spec in file.cases {
+            for case in expand(&stem, spec)? {
+                if !seen.insert(case.name.clone()) {
+                    return Err(format!(
+                        "{stem}.toml: case {:?} is defined twice",
+                        case.name
+                    ));
+                }
+                cases.push(case);
+            }
+        }
+    }
+    Ok(cases)
+}
+
+fn expand(stem: &str, spec: CaseSpec) -> Result<Vec<Case>, String> {
+    let where_ = |m: &str| format!("{stem}.toml, case {:?}: {m}", spec.name);
+    let dtypes = match (&spec.dtype, &spec.dtypes) {
+        (Some(d), None) => vec![d.clone()],
+        (None, Some(ds)) if !ds.is_empty() => ds.clone(),
+        (None, None) => vec!["float64".to_owned()],
+        _ => return Err(where_("give dtype or dtypes, not both")),
+    };
+    let shapes = match (&spec.shape, &spec.shapes) {
+        (Some(s), None) => vec![s.clone()],
+        (None, Some(ss)) if !ss.is_empty() => ss.clone(),
+        (None, None) => vec![vec![]],
+        _ => return Err(where_("give shape or shapes, not both")),
+    };
+    let swapped = match spec.byte_order.as_deref() {
+        None | Some("native") => false,
+        Some("swapped") => true,
+        Some(other) => {
+            return Err(where_(&format!(
+                "byte_order {other:?} is not native or swapped"
+            )));
+        }
+    };
+    if spec.dtypes.is_some() && !spec.name.contains("{dtype}") {
+        return Err(where_("a case with dtypes needs {dtype} in its name"));
+    }
+    let not_here = (!os_matches(&spec.os)).then(|| {
+        format!(
+            "applies to {} only",
+            spec.os.as_ref().map(|l| l.join(", ")).unwrap_or_default()
+        )
+    });
+    let steps: Vec<Step> = spec
+        .steps
+        .iter()
+        .filter(|s| os_matches(&s.os))
+        .cloned()
+        .collect();
+    Ok(dtypes
+        .into_iter()
+        .map(|dtype| Case {
+            name: spec.name.replace("{dtype}", &dtype),
+            description: spec.description.clone(),
+            file: stem.to_owned(),
+            steps: steps.iter().map(|s| with_dtype(s, &dtype)).collect(),
+            dtype,
+            swapped,
+            shapes: shapes.clone(),
+            modes: spec.modes.clone(),
+            group: spec.group.clone(),
+            repeat: spec.repeat.unwrap_or(1).max(1),
+            not_here: not_here.clone(),
+        })
+        .collect())
+}
+
+/// The step with `{dtype}` in a `view` replaced by the case's dtype.
+fn with_dtype(step: &Step, dtype: &str) -> Step {
+    let mut step = step.clone();
+    if let Op::View { dtype: d } = &mut step.op {
+        *d = d.replace("{dtype}", dtype);
+    }
+    step
+}
+
+/// Whether `name` passes the `--filter` list (none = all; otherwise any
+/// filter that is a substring of it, or equal to it when `exact`).
+pub(crate) fn selected(name: &str, filters: &[String], exact: bool) -> bool {
+    filters.is_empty()
+        || filters.iter().any(|f| {
+            if exact {
+                name == f
+            } else {
+                name.contains(f.as_str())
+            }
+        })
+}

@@ -1,0 +1,390 @@
+//! One case run: actors, steps, expectations, teardown and the leak check.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use shm_core::{DType, Descriptor, Scalar};
+
+use super::child::{ChildProc, Exit, Lost};
+use super::{CaseRun, Mode, Outcome, Settings};
+use crate::cases::Case;
+use crate::ops::{Op, Reply, Worker, same};
+
+/// How long children get to exit after a run before they are killed.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Runs `case` in `mode` and reports how it went.
+pub(crate) fn run_case(case: &Case, mode: Mode, settings: &Settings) -> CaseRun {
+    let started = Instant::now();
+    let (outcome, message) = if let Some(reason) = &case.not_here {
+        (Outcome::Skipped, reason.clone())
+    } else {
+        let deadline = started + settings.timeout * case.repeat;
+        match run_all(case, mode, deadline) {
+            Ok(()) => (Outcome::Passed, String::new()),
+            Err(message) => (Outcome::Failed, message),
+        }
+    };
+    CaseRun {
+        case: case.name.clone(),
+        description: case.description.clone(),
+        file: case.file.clone(),
+        mode: mode.name().to_owned(),
+        peer: None,
+        outcome,
+        message,
+        duration: started.elapsed(),
+    }
+}
+
+fn run_all(case: &Case, mode: Mode, deadline: Instant) -> Result<(), String> {
+    let dtype = case_dtype(case)?;
+    for round in 0..case.repeat {
+        for shape in &case.shapes {
+            let mut run = Run::new(mode, shape.clone(), dtype, deadline);
+            let result = run.steps(case);
+            let leaks = run.teardown();
+            let at = if case.shapes.len() > 1 || case.repeat > 1 {
+                format!("shape {shape:?}, round {}: ", round + 1)
+            } else {
+                String::new()
+            };
+            result.map_err(|e| format!("{at}{e}"))?;
+            if !leaks.is_empty() {
+                return Err(format!("{at}segments left behind: {}", leaks.join(", ")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn case_dtype(case: &Case) -> Result<DType, String> {
+    let d = DType::parse(&case.dtype).map_err(|e| format!("case dtype: {e}"))?;
+    Ok(if case.swapped { d.swapped() } else { d })
+}
+
+/// The state of one pass over a case's steps.
+struct Run {
+    mode: Mode,
+    shape: Vec<usize>,
+    dtype: DType,
+    deadline: Instant,
+    parent: Worker,
+    children: BTreeMap<String, ChildProc>,
+    /// The descriptor of the array created last, by whoever created it.
+    descriptor: Option<Descriptor>,
+    /// Every segment name created during the run.
+    names: BTreeSet<String>,
+}
+
+impl Run {
+    fn new(mode: Mode, shape: Vec<usize>, dtype: DType, deadline: Instant) -> Run {
+        Run {
+            mode,
+            shape,
+            dtype,
+            deadline,
+            parent: Worker::default(),
+            children: BTreeMap::new(),
+            descriptor: None,
+            names: BTreeSet::new(),
+        }
+    }
+
+    fn steps(&mut self, case: &Case) -> Result<(), String> {
+        for (n, step) in case.steps.iter().enumerate() {
+            let names = step.on.names();
+            let label = format!(
+                "step {} ({} on {})",
+                n + 1,
+                op_name(&step.op),
+                names.join(", ")
+            );
+            self.step(step, &names)
+                .map_err(|e| format!("{label}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, step: &crate::cases::Step, actors: &[&str]) -> Result<(), String> {
+        if let Op::Kill {
+            target,
+            max_delay_ms,
+        } = &step.op
+        {
+            return self.kill(target, *max_delay_ms, step.expect_exit.as_deref());
+        }
+        let ops: Vec<Op> = (0..actors.len())
+            .map(|k| self.resolve(&step.op, k))
+            .collect::<Result<_, _>>()?;
+        // Ending a child is watched by its exit status, not a reply.
+        if matches!(step.op, Op::Exit | Op::KillSelf) && actors != ["parent"] {
+            let default = if matches!(step.op, Op::Exit) {
+                "0"
+            } else {
+                "killed"
+            };
+            let expected = step.expect_exit.as_deref().unwrap_or(default);
+            for (who, op) in actors.iter().zip(&ops) {
+                self.end_child(who, op, expected)?;
+            }
+            return Ok(());
+        }
+        // Send every request first, so parallel children really overlap.
+        for (who, op) in actors.iter().zip(&ops) {
+            if *who != "parent" {
+                let deadline = self.deadline;
+                let child = self.child(who)?;
+                child.send(op, deadline).map_err(|e| lost(who, e))?;
+            }
+        }
+        if !step.wait {
+            return Ok(());
+        }
+        for (who, op) in actors.iter().zip(&ops) {
+            let reply = if *who == "parent" {
+                self.parent.perform(op)
+            } else {
+                let deadline = self.deadline;
+                let child = self.children.get_mut(*who).expect("started above");
+                child.receive(deadline).map_err(|e| lost(who, e))?
+            };
+            self.check(who, op, step, reply)?;
+        }
+        Ok(())
+    }
+
+    /// The child `who`, started on first use.
+    fn child(&mut self, who: &str) -> Result<&mut ChildProc, String> {
+        if !self.children.contains_key(who) {
+            let child = match self.mode {
+                #[cfg(unix)]
+                Mode::Fork => ChildProc::fork(),
+                #[cfg(not(unix))]
+                Mode::Fork => return Err("fork mode needs Unix".into()),
+                Mode::Spawn => ChildProc::spawn(),
+            }
+            .map_err(|e| format!("cannot start child '{who}': {e}"))?;
+            self.children.insert(who.to_owned(), child);
+        }
+        Ok(self.children.get_mut(who).expect("inserted"))
+    }
+
+    /// Fills in what a step leaves to the run: shape, dtype, descriptor,
+    /// names, part numbers.
+    fn resolve(&self, op: &Op, k: usize) -> Result<Op, String> {
+        let current_name = || {
+            self.descriptor
+                .as_ref()
+                .and_then(|d| d.name().map(str::to_owned))
+        };
+        let mut op = op.clone();
+        match &mut op {
+            Op::Create {
+                shape, dtype, name, ..
+            } => {
+                shape.get_or_insert_with(|| self.shape.clone());
+                dtype.get_or_insert_with(|| self.dtype.to_string());
+                if name.as_deref() == Some("$name") {
+                    *name = Some(current_name().ok_or("no array was created yet")?);
+                }
+            }
+            Op::Attach {
+                descriptor,
+                form,
+                overrides,
+            } => {
+                let d = self.descriptor.as_ref().ok_or("no array was created yet")?;
+                *descriptor = Some(descriptor_form(d, form.as_deref(), overrides.as_ref())?);
+            }
+            Op::CreateSegment { name, .. } | Op::Unlink { name } | Op::Probe { name }
+                if name.is_none() || name.as_deref() == Some("$name") =>
+            {
+                *name = Some(current_name().ok_or("no array was created yet")?);
+            }
+            Op::FillPart { part, .. } => *part += k,
+            _ => {}
+        }
+        Ok(op)
+    }
+
+    fn check(
+        &mut self,
+        who: &str,
+        op: &Op,
+        step: &crate::cases::Step,
+        reply: Reply,
+    ) -> Result<(), String> {
+        match reply {
+            Reply::Ok(text) => {
+                if let Op::Create { .. } = op {
+                    let d = Descriptor::from_json(&text).map_err(|e| {
+                        format!("{who} created an array with a bad descriptor: {e}")
+                    })?;
+                    self.names.extend(d.name().map(str::to_owned));
+                    self.descriptor = Some(d);
+                }
+                if let Some(kind) = &step.expect_error {
+                    return Err(format!(
+                        "{who}: expected error {kind}, got success ({text})"
+                    ));
+                }
+                if let Some(want) = &step.expect {
+                    if !self.value_matches(want, &text) {
+                        return Err(format!("{who}: expected {want}, got {text}"));
+                    }
+                }
+                Ok(())
+            }
+            Reply::Error { kind, message } => {
+                // A create that was expected to fail might still have made a name.
+                if step.expect_error.as_deref() == Some(kind.as_str()) {
+                    Ok(())
+                } else if let Some(want) = &step.expect_error {
+                    Err(format!(
+                        "{who}: expected error {want}, got {kind}: {message}"
+                    ))
+                } else {
+                    Err(format!("{who}: {kind}: {message}"))
+                }
+            }
+        }
+    }
+
+    fn value_matches(&self, want: &str, got: &str) -> bool {
+        if want == "$descriptor" {
+            let parsed = Descriptor::from_json(got).ok();
+            return parsed.is_some()
+                && parsed.as_ref() == self.descriptor.as_ref()
+                && self.descriptor.as_ref().map(Descriptor::to_json).as_deref() == Some(got);
+        }
+        if want == got {
+            return true;
+        }
+        let any = DType::parse("complex128").expect("a modelled dtype");
+        match (Scalar::parse(any, want), Scalar::parse(any, got)) {
+            (Ok(a), Ok(b)) => same(&a, &b),
+            _ => false,
+        }
+    }
+
+    /// Sends `exit` or `kill-self` to a child and checks how it ends.
+    fn end_child(&mut self, who: &str, op: &Op, expected: &str) -> Result<(), String> {
+        let deadline = self.deadline;
+        let child = self.child(who)?;
+        child.send(op, deadline).map_err(|e| lost(who, e))?;
+        let exit = child.wait(deadline);
+        self.children.remove(who);
+        match exit {
+            Some(exit) if exit.matches(expected) => Ok(()),
+            Some(exit) => Err(format!(
+                "child '{who}' ended with {exit}, expected {expected}"
+            )),
+            None => Err(format!("child '{who}' did not end before the deadline")),
+        }
+    }
+
+    /// Kills a child after a random delay of up to `max_delay_ms`.
+    fn kill(
+        &mut self,
+        target: &str,
+        max_delay_ms: u64,
+        expected: Option<&str>,
+    ) -> Result<(), String> {
+        let mut child = self
+            .children
+            .remove(target)
+            .ok_or_else(|| format!("no child '{target}' to kill"))?;
+        if max_delay_ms > 0 {
+            std::thread::sleep(Duration::from_millis(random_below(max_delay_ms + 1)));
+        }
+        child.kill();
+        let exit = child.wait(Instant::now()).unwrap_or(Exit::Code(-1));
+        let expected = expected.unwrap_or("killed");
+        // A child that finished its work before the kill exits 0: also fine
+        // unless the case insists on a kill.
+        if exit.matches(expected) || (expected == "killed" && exit == Exit::Code(0)) {
+            Ok(())
+        } else {
+            Err(format!(
+                "child '{target}' ended with {exit}, expected {expected}"
+            ))
+        }
+    }
+
+    /// Ends every child, drops the parent's array, and returns the names of
+    /// segments that are still there (after removing them).
+    fn teardown(&mut self) -> Vec<String> {
+        let grace = Instant::now() + GRACE;
+        for child in self.children.values_mut() {
+            if child.send(&Op::Exit, grace).is_ok() && child.wait(grace).is_none() {
+                child.kill();
+            }
+        }
+        self.children.clear();
+        self.parent = Worker::default();
+        let mut leaks = Vec::new();
+        for name in &self.names {
+            if shm_core::Segment::attach(name).is_ok() {
+                let _ = shm_core::segment::unlink(name);
+                leaks.push(name.clone());
+            }
+        }
+        leaks
+    }
+}
+
+fn lost(who: &str, e: Lost) -> String {
+    match e {
+        Lost::TimedOut => format!("timed out waiting for child '{who}' (it was killed)"),
+        other => format!("child '{who}' {other}"),
+    }
+}
+
+/// The descriptor as the step asks to send it.
+fn descriptor_form(
+    d: &Descriptor,
+    form: Option<&str>,
+    overrides: Option<&serde_json::Map<String, Value>>,
+) -> Result<Value, String> {
+    let mut value = match form.unwrap_or("canonical") {
+        "canonical" => d.to_value(),
+        "short" => serde_json::json!({
+            "name": d.name(),
+            "shape": d.shape(),
+            "dtype": if d.dtype().is_native() { d.dtype().name() } else { d.dtype().to_string() },
+        }),
+        "wetlands" => d.to_wetlands_value().map_err(|e| e.to_string())?,
+        other => return Err(format!("unknown descriptor form {other:?}")),
+    };
+    if let Some(overrides) = overrides {
+        let target = match value.get_mut(shm_core::descriptor::WETLANDS_MARKER) {
+            Some(inner) => inner,
+            None => &mut value,
+        };
+        let map = target
+            .as_object_mut()
+            .expect("descriptor forms are objects");
+        for (k, v) in overrides {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(value)
+}
+
+fn op_name(op: &Op) -> String {
+    serde_json::to_value(op)
+        .ok()
+        .and_then(|v| v.get("op").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// A random number below `n`, from the standard library's per-process
+/// random hash keys (no dependency for one number).
+fn random_below(n: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    h.finish() % n.max(1)
+}

@@ -1,0 +1,360 @@
+//! Child processes that perform a case's operations, and the loop they run.
+//!
+//! A child reads [`Op`]s as JSON lines and answers each with a [`Reply`]
+//! line. It is either forked from the runner ([`super::fork`], Unix) or the
+//! runner's own binary re-executed as `shm-harness child` (every OS). Every
+//! wait on a child is bounded by the case's deadline: a child that hangs is
+//! killed, and one that dies is reported with its signal's name.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::ops::{Op, Reply, Worker};
+
+/// How a child ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// Exited with this code.
+    Code(i32),
+    /// Killed by this signal (its name, e.g. `SIGKILL`).
+    Signal(String),
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exit::Code(c) => write!(f, "exit code {c}"),
+            Exit::Signal(s) => write!(f, "killed by {s}"),
+        }
+    }
+}
+
+impl Exit {
+    /// Whether this ending matches an expectation: `0` (or any code), or
+    /// `killed` / a signal name.
+    pub(crate) fn matches(&self, expected: &str) -> bool {
+        match self {
+            Exit::Code(c) => {
+                expected.parse::<i32>() == Ok(*c)
+                    || (cfg!(windows) && expected == "killed" && *c != 0)
+            }
+            Exit::Signal(s) => expected == "killed" || expected == s,
+        }
+    }
+}
+
+/// Why a request to a child got no reply.
+#[derive(Debug)]
+pub(crate) enum Lost {
+    /// No reply before the deadline; the child was killed.
+    TimedOut,
+    /// The child ended before replying.
+    Died(Exit, String),
+    /// The pipe or process failed.
+    Io(String),
+}
+
+impl std::fmt::Display for Lost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lost::TimedOut => write!(f, "timed out"),
+            Lost::Died(exit, stderr) if stderr.trim().is_empty() => write!(f, "died ({exit})"),
+            Lost::Died(exit, stderr) => write!(f, "died ({exit}): {}", stderr.trim()),
+            Lost::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// What the runner reads replies from: the pipe itself on Unix (watched
+/// with `poll`); on Windows a reader thread owns the pipe and forwards lines.
+#[cfg(unix)]
+type ReplyPipe = std::fs::File;
+#[cfg(not(unix))]
+type ReplyPipe = std::io::Empty;
+
+/// The process behind a child.
+enum Process {
+    #[cfg(unix)]
+    Forked(nix::unistd::Pid),
+    Spawned(std::process::Child),
+}
+
+/// A running child and the two pipes to it.
+pub(crate) struct ChildProc {
+    process: Process,
+    to_child: Box<dyn Write + Send>,
+    from_child: BufReader<ReplyPipe>,
+    #[cfg(windows)]
+    replies: std::sync::mpsc::Receiver<std::io::Result<String>>,
+    ended: Option<Exit>,
+}
+
+impl ChildProc {
+    /// Re-executes this binary as `shm-harness child`.
+    pub(crate) fn spawn() -> Result<ChildProc, Lost> {
+        let exe = std::env::current_exe().map_err(|e| Lost::Io(format!("current_exe: {e}")))?;
+        let mut child = Command::new(exe)
+            .arg("child")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Lost::Io(format!("spawn child: {e}")))?;
+        let to_child = child.stdin.take().expect("piped stdin");
+        let from_child = child.stdout.take().expect("piped stdout");
+        #[cfg(unix)]
+        let from_child = std::fs::File::from(std::os::fd::OwnedFd::from(from_child));
+        #[cfg(windows)]
+        let (replies, from_child) = reader_thread(from_child);
+        Ok(ChildProc {
+            process: Process::Spawned(child),
+            to_child: Box::new(to_child),
+            from_child: BufReader::new(from_child),
+            #[cfg(windows)]
+            replies,
+            ended: None,
+        })
+    }
+
+    /// Forks the runner; the child serves requests and `_exit`s.
+    #[cfg(unix)]
+    pub(crate) fn fork() -> Result<ChildProc, Lost> {
+        let forked = super::fork::fork_serving().map_err(|e| Lost::Io(format!("fork: {e}")))?;
+        Ok(ChildProc {
+            process: Process::Forked(forked.pid),
+            to_child: Box::new(std::fs::File::from(forked.to_child)),
+            from_child: BufReader::new(std::fs::File::from(forked.from_child)),
+            ended: None,
+        })
+    }
+
+    /// Sends `op` without reading a reply.
+    pub(crate) fn send(&mut self, op: &Op, deadline: Instant) -> Result<(), Lost> {
+        if let Some(exit) = &self.ended {
+            return Err(Lost::Died(exit.clone(), String::new()));
+        }
+        let line = serde_json::to_string(op).expect("ops serialise");
+        if writeln!(self.to_child, "{line}")
+            .and_then(|()| self.to_child.flush())
+            .is_err()
+        {
+            return Err(self.lost_reply(deadline));
+        }
+        Ok(())
+    }
+
+    /// Reads the reply to the last request by `deadline`; a child that does
+    /// not answer in time is killed.
+    pub(crate) fn receive(&mut self, deadline: Instant) -> Result<Reply, Lost> {
+        match self.read_line(deadline) {
+            Ok(Some(text)) => serde_json::from_str(&text)
+                .map_err(|e| Lost::Io(format!("bad reply {text:?}: {e}"))),
+            Ok(None) => Err(self.lost_reply(deadline)),
+            Err(Lost::TimedOut) => {
+                self.kill();
+                Err(Lost::TimedOut)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The child closed its end: find out how it ended.
+    fn lost_reply(&mut self, deadline: Instant) -> Lost {
+        match self.wait(deadline) {
+            Some(exit) => Lost::Died(exit, self.stderr()),
+            None => {
+                self.kill();
+                Lost::TimedOut
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    fn read_line(&mut self, deadline: Instant) -> Result<Option<String>, Lost> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd;
+        while self.from_child.buffer().is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Lost::TimedOut);
+            }
+            let mut fds = [PollFd::new(
+                self.from_child.get_ref().as_fd(),
+                PollFlags::POLLIN,
+            )];
+            let timeout = PollTimeout::try_from(left.min(Duration::from_secs(60)))
+                .unwrap_or(PollTimeout::MAX);
+            match poll(&mut fds, timeout) {
+                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                Ok(_) => break,
+                Err(e) => return Err(Lost::Io(format!("poll: {e}"))),
+            }
+        }
+        self.read_buffered_line()
+    }
+
+    #[cfg(unix)]
+    fn read_buffered_line(&mut self) -> Result<Option<String>, Lost> {
+        let mut line = String::new();
+        match self.from_child.read_line(&mut line) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(line)),
+            Err(e) => Err(Lost::Io(format!("read reply: {e}"))),
+        }
+    }
+
+    #[cfg(windows)]
+    fn read_line(&mut self, deadline: Instant) -> Result<Option<String>, Lost> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.replies.recv_timeout(left) {
+            Ok(Ok(line)) if line.is_empty() => Ok(None),
+            Ok(Ok(line)) => Ok(Some(line)),
+            Ok(Err(e)) => Err(Lost::Io(format!("read reply: {e}"))),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Lost::TimedOut),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Ok(None),
+        }
+    }
+
+    /// Waits for the child to end, until `deadline`; `None` if it did not.
+    pub(crate) fn wait(&mut self, deadline: Instant) -> Option<Exit> {
+        if let Some(exit) = &self.ended {
+            return Some(exit.clone());
+        }
+        loop {
+            let done = match &mut self.process {
+                #[cfg(unix)]
+                Process::Forked(pid) => super::fork::try_reap(*pid),
+                Process::Spawned(child) => child.try_wait().ok().flatten().map(exit_of),
+            };
+            if let Some(exit) = done {
+                self.ended = Some(exit.clone());
+                return Some(exit);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Kills the child (SIGKILL / TerminateProcess) and reaps it.
+    pub(crate) fn kill(&mut self) {
+        if self.ended.is_some() {
+            return;
+        }
+        match &mut self.process {
+            #[cfg(unix)]
+            Process::Forked(pid) => {
+                let _ = nix::sys::signal::kill(*pid, nix::sys::signal::Signal::SIGKILL);
+            }
+            Process::Spawned(child) => {
+                let _ = child.kill();
+            }
+        }
+        let _ = self.wait(Instant::now() + Duration::from_secs(5));
+    }
+
+    /// What a spawned child wrote on stderr (empty for forked ones, whose
+    /// stderr is the runner's).
+    fn stderr(&mut self) -> String {
+        let mut text = String::new();
+        if let Process::Spawned(child) = &mut self.process {
+            if let Some(mut err) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut err, &mut text);
+            }
+        }
+        text
+    }
+}
+
+impl Drop for ChildProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[cfg(unix)]
+fn exit_of(status: std::process::ExitStatus) -> Exit {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => Exit::Code(c),
+        (None, Some(s)) => Exit::Signal(signal_name(s)),
+        (None, None) => Exit::Code(-1),
+    }
+}
+
+#[cfg(not(unix))]
+fn exit_of(status: std::process::ExitStatus) -> Exit {
+    Exit::Code(status.code().unwrap_or(-1))
+}
+
+/// `SIGKILL` for 9, and so on.
+#[cfg(unix)]
+pub(crate) fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_else(|_| format!("signal {signal}"))
+}
+
+#[cfg(windows)]
+fn reader_thread(
+    from_child: std::process::ChildStdout,
+) -> (
+    std::sync::mpsc::Receiver<std::io::Result<String>>,
+    std::io::Empty,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(from_child);
+        loop {
+            let mut line = String::new();
+            let r = reader.read_line(&mut line).map(|_| line);
+            let end = matches!(&r, Ok(l) if l.is_empty()) || r.is_err();
+            if tx.send(r).is_err() || end {
+                break;
+            }
+        }
+    });
+    (rx, std::io::empty())
+}
+
+/// The child's side: serve requests from `input` until `exit`, a kill, or
+/// end of input. Returns the exit code.
+pub(crate) fn serve(input: impl BufRead, mut output: impl Write) -> i32 {
+    let mut worker = Worker::default();
+    for line in input.lines() {
+        let Ok(line) = line else { return 1 };
+        let reply = match serde_json::from_str::<Op>(&line) {
+            Ok(Op::KillSelf) => kill_self(),
+            Ok(Op::Exit) => {
+                drop(worker);
+                return 0;
+            }
+            Ok(op) => worker.perform(&op),
+            Err(e) => Reply::Error {
+                kind: "BadRequest".into(),
+                message: format!("{e}: {line}"),
+            },
+        };
+        let text = serde_json::to_string(&reply).expect("replies serialise");
+        if writeln!(output, "{text}")
+            .and_then(|()| output.flush())
+            .is_err()
+        {
+            return 1;
+        }
+    }
+    0
+}
+
+#[cfg(unix)]
+fn kill_self() -> ! {
+    let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+    unreachable!("SIGKILL cannot be caught")
+}
+
+#[cfg(not(unix))]
+fn kill_self() -> ! {
+    std::process::abort()
+}

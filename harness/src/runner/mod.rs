@@ -1,0 +1,88 @@
+//! Runs catalogue cases with real processes and reports each run.
+//!
+//! For every case and mode, the runner (the parent, in this process) and its
+//! children (forked or spawned, started on first use) perform the case's
+//! steps in order. A case run ends when a step's outcome differs from what
+//! the case expects, when the deadline passes (`--timeout`, whole case), or
+//! when every step passed. Then every child is told to exit (or killed), the
+//! parent drops what it holds, and every segment the run created must be
+//! gone: one that is left is removed and fails the run.
+
+mod case_run;
+mod child;
+#[cfg(unix)]
+mod fork;
+
+use std::time::Duration;
+
+pub(crate) use case_run::run_case;
+pub(crate) use child::serve;
+
+/// How a case's children are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// `fork(2)` from the runner (Unix only).
+    Fork,
+    /// Re-execute the runner's binary as `shm-harness child`.
+    Spawn,
+}
+
+impl Mode {
+    /// The mode's name in reports and case files.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Mode::Fork => "fork",
+            Mode::Spawn => "spawn",
+        }
+    }
+
+    /// The modes this OS supports.
+    pub(crate) fn available() -> Vec<Mode> {
+        if cfg!(unix) {
+            vec![Mode::Fork, Mode::Spawn]
+        } else {
+            vec![Mode::Spawn]
+        }
+    }
+}
+
+/// The result of one case run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Every step went as expected and nothing was left behind.
+    Passed,
+    /// A step did not, or a segment was left behind.
+    Failed,
+    /// The case does not apply here; the message says why.
+    Skipped,
+}
+
+impl Outcome {
+    /// `passed`, `failed` or `skipped`.
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// One case run in one mode (and, for interop, with one peer).
+#[derive(Debug, Clone)]
+pub(crate) struct CaseRun {
+    pub(crate) case: String,
+    pub(crate) description: String,
+    pub(crate) file: String,
+    pub(crate) mode: String,
+    pub(crate) peer: Option<String>,
+    pub(crate) outcome: Outcome,
+    pub(crate) message: String,
+    pub(crate) duration: Duration,
+}
+
+/// Settings that hold for a whole run.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) timeout: Duration,
+}

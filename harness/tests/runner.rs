@@ -1,0 +1,166 @@
+//! The runner itself: failures, hangs, crashes and leaks are reported as
+//! failed cases without stopping it, and every report format parses.
+
+mod common;
+
+use common::bin;
+use serde_json::Value;
+
+const BROKEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
+
+fn run_broken(format: &str, extra: &[&str]) -> std::process::Output {
+    bin()
+        .args([
+            "run",
+            "--cases",
+            BROKEN,
+            "--timeout",
+            "1",
+            "--format",
+            format,
+        ])
+        .args(extra)
+        .output()
+        .expect("run shm-harness")
+}
+
+#[test]
+fn broken_cases_fail_one_by_one_and_the_runner_carries_on() {
+    let out = run_broken("json", &[]);
+    assert_eq!(out.status.code(), Some(1), "a failed case exits 1");
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let modes = if cfg!(unix) { 2 } else { 1 };
+    let runs: Vec<&Value> = lines.iter().filter(|v| v.get("case").is_some()).collect();
+    assert_eq!(runs.len(), 6 * modes);
+    for r in &runs {
+        for key in ["case", "mode", "outcome", "duration_ms", "message"] {
+            assert!(r.get(key).is_some(), "{key} missing from {r}");
+        }
+        let case = r["case"].as_str().unwrap();
+        let message = r["message"].as_str().unwrap();
+        let expect = |outcome: &str, fragment: &str| {
+            assert_eq!(r["outcome"], outcome, "{case}: {r}");
+            assert!(
+                message.contains(fragment),
+                "{case}: {message:?} lacks {fragment:?}"
+            );
+        };
+        match case {
+            "broken-wrong-value" => expect("failed", "expected 5, got 4"),
+            "broken-hang" => expect("failed", "timed out"),
+            "broken-crash" => expect("failed", if cfg!(unix) { "SIGKILL" } else { "exit code" }),
+            "broken-unexpected-error" => expect("failed", "SizeMismatch"),
+            "broken-leak" => expect("failed", "left behind: shmc_"),
+            "fine-after-all-that" => expect("passed", ""),
+            other => panic!("unexpected case {other}"),
+        }
+    }
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["passed"], modes);
+    assert_eq!(summary["failed"], 5 * modes);
+    assert_eq!(summary["skipped"], 0);
+    assert!(summary["duration_ms"].as_u64().is_some());
+}
+
+#[test]
+fn the_leaked_segment_was_removed_by_the_runner() {
+    let out = run_broken("json", &["--filter", "broken-leak"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<String> = text
+        .split("left behind: ")
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect();
+    assert!(!names.is_empty(), "{text}");
+    for name in names {
+        assert!(
+            matches!(
+                shm_core::Segment::attach(&name),
+                Err(shm_core::Error::NotFound { .. })
+            ),
+            "{name} is still there"
+        );
+    }
+}
+
+#[test]
+fn human_report_has_one_line_a_run_and_the_closing_counts() {
+    let out = run_broken("human", &["--filter", "wrong-value", "--filter", "fine"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let modes = if cfg!(unix) {
+        ["fork", "spawn"].as_slice()
+    } else {
+        ["spawn"].as_slice()
+    };
+    for mode in modes {
+        assert!(
+            text.contains(&format!("FAIL {mode} broken-wrong-value (")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("PASS {mode} fine-after-all-that (")),
+            "{text}"
+        );
+    }
+    let last = text.lines().last().unwrap();
+    assert_eq!(
+        last,
+        format!("{} passed, {} failed, 0 skipped", modes.len(), modes.len())
+    );
+}
+
+#[test]
+fn junit_report_parses_and_counts_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xml");
+    let out = run_broken("junit", &["--output", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&path).unwrap();
+    let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let cases: Vec<_> = report
+        .test_suites
+        .iter()
+        .flat_map(|s| &s.test_cases)
+        .collect();
+    let modes = if cfg!(unix) { 2 } else { 1 };
+    assert_eq!(cases.len(), 6 * modes);
+    let failed = cases
+        .iter()
+        .filter(|c| !matches!(c.status, quick_junit::TestCaseStatus::Success { .. }))
+        .count();
+    assert_eq!(failed, 5 * modes);
+}
+
+#[test]
+fn list_prints_one_name_a_line_and_filters() {
+    let out = bin()
+        .args(["list", "--filter", "pattern-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<&str> = text.lines().collect();
+    assert_eq!(names.len(), 14, "{text}");
+    assert!(names.iter().all(|n| n.starts_with("pattern-")));
+    assert!(names.contains(&"pattern-complex128"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["run", "--mode", "sideways"],
+        vec!["run", "--timeout", "-1"],
+        vec!["run", "--cases", "/nonexistent/catalogue"],
+        vec!["run", "--peer", "cobol"],
+    ] {
+        let out = bin().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
