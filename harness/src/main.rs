@@ -8,6 +8,7 @@
 #![deny(unsafe_code)]
 
 mod cases;
+mod clean;
 mod cli;
 mod ops;
 mod pattern;
@@ -31,7 +32,8 @@ fn main() -> ExitCode {
         cli::Command::List(args) => run::list(&args),
         cli::Command::Child => run::child(),
         cli::Command::Speedup(args) => speedup::run(&args),
-        cli::Command::Matrix(_) | cli::Command::Clean(_) => peer::fail(
+        cli::Command::Clean(args) => clean::clean(&args),
+        cli::Command::Matrix(_) => peer::fail(
             peer::EXIT_USAGE,
             "this command is not available in this build",
         ),

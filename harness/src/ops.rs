@@ -101,6 +101,14 @@ pub(crate) enum Op {
     Adopt,
     /// Drop the current array (an owner unlinks).
     Close,
+    /// Decide the lease of the current segment (or `name`) as `shm-harness
+    /// clean` does, reclaiming it if its holder is gone; replies the verdict
+    /// (`reclaimed`, `already-gone`, `holder-alive`, `handed-over`) or
+    /// `no-lease`.
+    Clean {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     /// Sleep, to test timeouts.
     Sleep { ms: u64 },
     /// Write elements round-robin for `ms` milliseconds (or until killed).
@@ -362,6 +370,14 @@ impl Worker {
                 self.array = None;
                 Ok("ok".into())
             }
+            Op::Clean { name } => {
+                let name = self.current_name(name)?;
+                let decided = shm_core::lease::reclaim(Some(&name), false).map_err(err)?;
+                Ok(decided
+                    .first()
+                    .map_or("no-lease", |(_, v)| verdict_word(*v))
+                    .to_owned())
+            }
             Op::Sleep { ms } => {
                 std::thread::sleep(std::time::Duration::from_millis(*ms));
                 Ok("ok".into())
@@ -382,6 +398,17 @@ impl Worker {
                 "kill is the parent's operation".into(),
             ))),
         }
+    }
+}
+
+/// A verdict as cases and `shm-harness clean` spell it.
+pub(crate) fn verdict_word(v: shm_core::lease::Verdict) -> &'static str {
+    use shm_core::lease::Verdict;
+    match v {
+        Verdict::Reclaimed => "reclaimed",
+        Verdict::AlreadyGone => "already-gone",
+        Verdict::HolderAlive => "holder-alive",
+        Verdict::HandedOver => "handed-over",
     }
 }
 

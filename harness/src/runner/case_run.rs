@@ -198,7 +198,10 @@ impl Run {
                 let d = self.descriptor.as_ref().ok_or("no array was created yet")?;
                 *descriptor = Some(descriptor_form(d, form.as_deref(), overrides.as_ref())?);
             }
-            Op::CreateSegment { name, .. } | Op::Unlink { name } | Op::Probe { name }
+            Op::CreateSegment { name, .. }
+            | Op::Unlink { name }
+            | Op::Probe { name }
+            | Op::Clean { name }
                 if name.is_none() || name.as_deref() == Some("$name") =>
             {
                 *name = Some(current_name().ok_or("no array was created yet")?);

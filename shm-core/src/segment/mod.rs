@@ -32,8 +32,13 @@ mod unix;
 #[cfg(unix)]
 use unix as os;
 
-#[cfg(not(unix))]
-compile_error!("shm-core supports Unix (Linux, macOS) only until the Windows backend lands");
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as os;
+
+#[cfg(not(any(unix, windows)))]
+compile_error!("shm-core supports Unix (Linux, macOS) and Windows only");
 
 use std::fmt;
 
@@ -71,6 +76,7 @@ impl Segment {
             ));
         }
         let mapping = os::create(name, size)?;
+        crate::lease::record(name, false);
         Ok(Segment {
             mapping,
             name: name.to_owned(),
@@ -136,13 +142,17 @@ impl Segment {
 
     /// Gives up ownership: dropping this value will unmap but not unlink, so
     /// the segment outlives this process for another to [`adopt`](Self::adopt).
+    /// Its lease is marked handed over, so `clean` spares it.
     pub fn disown(&mut self) {
         self.owner = false;
+        crate::lease::record(&self.name, true);
     }
 
-    /// Takes ownership: dropping this value will unlink the segment.
+    /// Takes ownership: dropping this value will unlink the segment. The
+    /// lease now names this process.
     pub fn adopt(&mut self) {
         self.owner = true;
+        crate::lease::record(&self.name, false);
     }
 
     /// Removes the name now. The mapping stays valid until drop; a new
@@ -241,7 +251,12 @@ impl fmt::Debug for Segment {
 /// A no-op on Windows (see [`UNLINK_REMOVES_NAME`]).
 #[doc(alias = "shm_unlink")]
 pub fn unlink(name: &str) -> Result<()> {
-    os::unlink(name::validate(name)?)
+    let name = name::validate(name)?;
+    let result = os::unlink(name);
+    if matches!(result, Ok(()) | Err(Error::NotFound { .. })) {
+        crate::lease::remove(name);
+    }
+    result
 }
 
 #[cfg(test)]
