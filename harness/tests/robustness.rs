@@ -110,6 +110,11 @@ fn in_tiny_dev_shm(script: &str) -> Result<String, String> {
     }
 }
 
+/// Set to `1` to make the full-memory test fail rather than skip when mount
+/// namespaces are not available.
+#[cfg(target_os = "linux")]
+const REQUIRE_MOUNT_NS: &str = "SHM_HARNESS_REQUIRE_MOUNT_NS";
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_full_dev_shm_is_out_of_space_at_create_not_sigbus_later() {
@@ -132,10 +137,12 @@ echo "after=$(ls /dev/shm | wc -l)"
     let dir = tempfile::tempdir().unwrap();
     let script = format!("cd '{}'\n{script}", dir.path().display());
     match in_tiny_dev_shm(&script) {
-        Err(reason) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("skipped: {reason}");
+        // `.ci/run` sets this where it runs as root, so there the test
+        // cannot silently skip; elsewhere (an unprivileged CI runner) it may.
+        Err(reason) if std::env::var(REQUIRE_MOUNT_NS).as_deref() == Ok("1") => {
+            panic!("{REQUIRE_MOUNT_NS}=1 but the full-memory test cannot run: {reason}")
         }
-        Err(reason) => panic!("CI must run the full-memory test: {reason}"),
+        Err(reason) => eprintln!("skipped: {reason}"),
         Ok(out) => {
             for want in [
                 "big=3",
