@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# Windows on Linux: builds the workspace for x86_64-pc-windows-gnu with
+# Debian's Rust and mingw, and runs it under Wine 8.0 (Debian's wine64).
+#
+#   ci/windows-wine.sh            build, unit tests, cross-process smoke test
+#
+# Steps (each a function below, reported in a table at the end):
+#   packages   apt-get installs what is missing (rustc-web, cargo-web,
+#              rust-web-src, gcc-mingw-w64-x86-64, wine64)
+#   build      shm-core's test executables and shm-harness.exe, with
+#              -Zbuild-std (no prebuilt Windows std can be had here)
+#   shim       bcryptprimitives.dll with ProcessPrng (ci/processprng.c says why)
+#   prefix     a private Wine prefix under the target directory
+#   unit       shm-core's unit and integration tests, run under Wine
+#   smoke      create / peer set / peer sum / unlink across Wine processes
+#   catalogue  `shm-harness.exe run --mode spawn` over the whole catalogue
+#              (off by default: see CATALOGUE below)
+#
+# Environment: SHM_WINE_TARGET_DIR (default: target/windows in the repo),
+# SHM_WINE_PREFIX (default: wineprefix in that directory), SHM_WINE_CATALOGUE=1
+# to turn the catalogue step on. Exits non-zero if any step fails.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+# The catalogue step (step_catalogue): 1 runs it, 0 skips it.
+CATALOGUE=${SHM_WINE_CATALOGUE:-0}
+
+TARGET=x86_64-pc-windows-gnu
+PACKAGES=(rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 wine64)
+WINE=/usr/lib/wine/wine64
+WINESERVER=/usr/lib/wine/wineserver
+
+export CARGO_TARGET_DIR=${SHM_WINE_TARGET_DIR:-$ROOT/target/windows}
+BIN=$CARGO_TARGET_DIR/$TARGET/debug
+LOGS=$CARGO_TARGET_DIR/wine-logs
+
+# Debian's toolchain, not rustup's: rustup's has no Windows std here and none
+# can be downloaded, while rustc-web with rust-web-src builds one
+# (-Zbuild-std). So the workspace's MSRV must stay at or below Debian's
+# rustc-web (1.96).
+CARGO=/usr/bin/cargo
+export RUSTC=/usr/bin/rustc
+export RUSTDOC=/usr/bin/rustdoc
+export RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
+export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc
+export AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar
+BUILD_STD=("-Zbuild-std=std,panic_abort" --target "$TARGET")
+
+export WINEPREFIX=${SHM_WINE_PREFIX:-$CARGO_TARGET_DIR/wineprefix}
+export WINEDEBUG=-all
+export WINEARCH=win64
+# No Mono or Gecko installer prompts when the prefix is made.
+export WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY
+
+# The test executables cargo built, one path a line (written by `build`).
+UNIT_LIST=$LOGS/unit-exes.txt
+declare -a REPORT=()
+FAILED=0
+
+log() { printf '%s\n' "$*"; }
+check_ok() { log "  ok    $*"; }
+check_fail() {
+    log "  FAIL  $*"
+    return 1
+}
+
+# wine_run SECONDS EXE ARGS...: runs a Windows program under Wine with a
+# time limit; its stdout and stderr pass through.
+wine_run() {
+    local limit=$1
+    shift
+    timeout --kill-after=10 "$limit" "$WINE" "$@"
+}
+
+# ---------------------------------------------------------------- steps --
+
+step_packages() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        log "  all installed: ${PACKAGES[*]}"
+    else
+        log "  installing: ${missing[*]}"
+        local sudo=()
+        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+        "${sudo[@]}" apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+            --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    log "  $("$RUSTC" --version)"
+    log "  $("$CARGO" --version)"
+    log "  $("$WINE" --version)"
+}
+
+step_build() {
+    "$CARGO" test --no-run -p shm-core --lib --tests "${BUILD_STD[@]}" \
+        --message-format=json-render-diagnostics >"$LOGS/build-tests.json"
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' "$LOGS/build-tests.json" >"$UNIT_LIST"
+    "$CARGO" build -p harness --bin shm-harness "${BUILD_STD[@]}"
+    [ -f "$BIN/shm-harness.exe" ] || check_fail "no $BIN/shm-harness.exe"
+    [ -s "$UNIT_LIST" ] || check_fail "cargo named no test executables"
+    log "  built: shm-harness.exe and $(wc -l <"$UNIT_LIST") test executables"
+}
+
+step_shim() {
+    local dll=$CARGO_TARGET_DIR/bcryptprimitives.dll
+    x86_64-w64-mingw32-gcc -shared -O2 -Wall -Werror -o "$dll" \
+        ci/processprng.c ci/processprng.def -ladvapi32
+    # Windows looks for DLLs beside the executable first.
+    cp "$dll" "$BIN/"
+    cp "$dll" "$BIN/deps/"
+    log "  bcryptprimitives.dll (ProcessPrng) beside the executables"
+}
+
+step_prefix() {
+    if [ -f "$WINEPREFIX/system.reg" ]; then
+        log "  prefix exists: ${WINEPREFIX#"$ROOT"/}"
+        return 0
+    fi
+    mkdir -p "$WINEPREFIX"
+    wine_run 300 wineboot --init
+    timeout 120 "$WINESERVER" -w
+    log "  prefix made: ${WINEPREFIX#"$ROOT"/}"
+}
+
+step_unit() {
+    local exe status=0
+    while IFS= read -r exe; do
+        log "  -- ${exe##*/}"
+        wine_run 600 "$exe" --test-threads=2 </dev/null || status=1
+    done <"$UNIT_LIST"
+    return "$status"
+}
+
+# The cross-process check: one Wine process creates and holds a (5, 5)
+# float64 array, others attach by descriptor, write and read it; the
+# Windows rules are checked too (unlink is a no-op; the mapping vanishes
+# with its last handle).
+step_smoke() {
+    local desc name out status=0
+    # Not local: the EXIT trap below reads them after the function returns.
+    dir=$(mktemp -d)
+    fifo=$dir/stdin
+    mkfifo "$fifo"
+    # The creator holds the array until its stdin closes: fd 3 keeps it open.
+    timeout --kill-after=10 120 "$WINE" "$BIN/shm-harness.exe" create --shape 5,5 \
+        --dtype float64 <"$fifo" >"$dir/create.out" 2>"$dir/create.err" &
+    create_pid=$!
+    exec 3>"$fifo"
+    # Steps run in a subshell: this runs when the step ends, however it ends
+    # (the creator normally exited already, when its stdin closed).
+    # shellcheck disable=SC2317
+    smoke_cleanup() {
+        exec 3>&- 2>/dev/null || true
+        kill "$create_pid" 2>/dev/null || true
+        rm -rf "$dir"
+    }
+    trap smoke_cleanup EXIT
+
+    local _
+    for _ in $(seq 300); do
+        [ -s "$dir/create.out" ] && break
+        kill -0 "$create_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    desc=$(head -n1 "$dir/create.out" | tr -d '\r')
+    if [ -z "$desc" ]; then
+        cat "$dir/create.err" >&2
+        check_fail "create printed no descriptor"
+        return 1
+    fi
+    check_ok "create: $desc"
+    name=$(sed -n 's/.*"name":"\([^"]*\)".*/\1/p' <<<"$desc")
+
+    peer() { wine_run 60 "$BIN/shm-harness.exe" peer --descriptor "$desc" "$@" 2>&1 | tr -d '\r'; }
+    expect() { # expect WHAT WANT GOT
+        if [ "$3" = "$2" ]; then check_ok "$1: $3"; else
+            check_fail "$1: expected '$2', got '$3'" || status=1
+        fi
+    }
+
+    out=$(peer sum) || true
+    expect "peer sum (fresh array)" "0.0" "$out"
+    out=$(peer set 0,0 1 && echo exit=0) || out="$out exit=$?"
+    expect "peer set 0,0 1" "exit=0" "$out"
+    out=$(peer sum) || true
+    expect "peer sum (another process)" "1.0" "$out"
+    out=$(peer get 0,0) || true
+    expect "peer get 0,0" "1.0" "$out"
+
+    # Windows has no unlink: it succeeds and removes nothing while held.
+    out=$(wine_run 60 "$BIN/shm-harness.exe" unlink "$name" 2>&1 && echo exit=0) || out="exit=$?"
+    expect "unlink while held (a no-op)" "exit=0" "$(tr -d '\r' <<<"$out")"
+    out=$(peer sum) || true
+    expect "peer sum after unlink" "1.0" "$out"
+
+    # Closing the creator's stdin releases it; with the last handle closed
+    # the mapping is gone.
+    exec 3>&-
+    if wait "$create_pid"; then check_ok "create exited 0 when its stdin closed"; else
+        check_fail "create exited $? (stderr: $(tr -d '\r' <"$dir/create.err"))" || status=1
+    fi
+    out=$(peer sum; echo "exit=$?")
+    case "$out" in
+    *"not found"*"exit=3") check_ok "attach after the last handle closed: not found (exit 3)" ;;
+    *) check_fail "attach after the last handle closed: expected not found, exit 3; got '$out'" || status=1 ;;
+    esac
+    out=$(wine_run 60 "$BIN/shm-harness.exe" unlink "$name" 2>&1; echo "exit=$?")
+    case "$(tr -d '\r' <<<"$out")" in
+    *"not found"*"exit=3") check_ok "unlink of a vanished name: not found (exit 3)" ;;
+    *) check_fail "unlink of a vanished name: got '$out'" || status=1 ;;
+    esac
+    return "$status"
+}
+
+# The whole catalogue in spawn mode (the only mode on Windows), Rust peer
+# only (there is no Windows Python here), human report with its
+# `N passed, N failed, N skipped` line. Needs from the runner: spawn mode
+# that re-executes its own .exe (found with current_exe, a Z:\ path under
+# Wine), the built-in catalogue, and each case's Windows expectations.
+step_catalogue() {
+    wine_run 1800 "$BIN/shm-harness.exe" run --mode spawn --format human </dev/null
+}
+
+# ---------------------------------------------------------------- main --
+
+# run_step NAME NEEDS: runs step_NAME unless a step it needs failed.
+declare -A OUTCOME=()
+run_step() {
+    local name=$1 need start end secs rc
+    shift
+    for need in "$@"; do
+        if [ "${OUTCOME[$need]:-}" != pass ]; then
+            OUTCOME[$name]=skip
+            REPORT+=("$(printf '%-10s skipped (needs %s)' "$name" "$need")")
+            return 0
+        fi
+    done
+    log ""
+    log "==> windows-wine: $name"
+    start=$(date +%s)
+    set +e
+    (set -e; "step_$name")
+    rc=$?
+    set -e
+    end=$(date +%s)
+    secs=$((end - start))
+    if [ $rc -eq 0 ]; then
+        OUTCOME[$name]=pass
+        REPORT+=("$(printf '%-10s passed  %4ss' "$name" "$secs")")
+    else
+        OUTCOME[$name]=fail
+        FAILED=1
+        REPORT+=("$(printf '%-10s FAILED  %4ss (exit %s)' "$name" "$secs" "$rc")")
+    fi
+}
+
+cleanup() {
+    # This script's own Wine prefix only: stop its wineserver.
+    if [ -d "$WINEPREFIX" ] && [ -x "$WINESERVER" ]; then
+        "$WINESERVER" -k 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+mkdir -p "$LOGS"
+T0=$(date +%s)
+run_step packages
+run_step build packages
+run_step shim build
+run_step prefix shim
+run_step unit prefix
+run_step smoke prefix
+if [ "$CATALOGUE" = 1 ]; then
+    run_step catalogue prefix
+else
+    REPORT+=("$(printf '%-10s skipped (off; SHM_WINE_CATALOGUE=1 runs it)' catalogue)")
+fi
+
+log ""
+log "==> windows-wine report ($TARGET under $("$WINE" --version 2>/dev/null || echo wine))"
+for line in "${REPORT[@]}"; do log "  $line"; done
+log "  total     $(($(date +%s) - T0))s"
+if [ "$FAILED" -ne 0 ]; then
+    log "windows-wine: FAILED"
+    exit 1
+fi
+log "windows-wine: all steps passed"
