@@ -14,18 +14,18 @@
 #   unit       shm-core's unit and integration tests, run under Wine
 #   smoke      create / peer set / peer sum / unlink across Wine processes
 #   catalogue  `shm-harness.exe run --mode spawn` over the whole catalogue
-#              (off by default: see CATALOGUE below)
+#              (on by default; SHM_WINE_CATALOGUE=0 skips it)
 #
 # Environment: SHM_WINE_TARGET_DIR (default: target/windows in the repo),
-# SHM_WINE_PREFIX (default: wineprefix in that directory), SHM_WINE_CATALOGUE=1
-# to turn the catalogue step on. Exits non-zero if any step fails.
+# SHM_WINE_PREFIX (default: wineprefix in that directory), SHM_WINE_CATALOGUE=0
+# to skip the catalogue step. Exits non-zero if any step fails.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 # The catalogue step (step_catalogue): 1 runs it, 0 skips it.
-CATALOGUE=${SHM_WINE_CATALOGUE:-0}
+CATALOGUE=${SHM_WINE_CATALOGUE:-1}
 
 TARGET=x86_64-pc-windows-gnu
 PACKAGES=(rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 wine64)
@@ -280,7 +280,7 @@ run_step smoke prefix
 if [ "$CATALOGUE" = 1 ]; then
     run_step catalogue prefix
 else
-    REPORT+=("$(printf '%-10s skipped (off; SHM_WINE_CATALOGUE=1 runs it)' catalogue)")
+    REPORT+=("$(printf '%-10s skipped (SHM_WINE_CATALOGUE=0)' catalogue)")
 fi
 
 log ""

@@ -2,13 +2,17 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{Held, Unlink, bin};
+#[cfg(unix)]
+use common::Unlink;
+use common::{Held, bin};
+#[cfg(unix)]
 use shm_core::{Error, Segment};
+#[cfg(unix)]
+use std::process::Command;
 
 /// `shm-harness` with a private lease ledger, so `clean` here sees only this
 /// test's segments.
+#[cfg(unix)]
 fn with_ledger(dir: &std::path::Path) -> impl Fn() -> Command + '_ {
     move || {
         let mut c = bin();

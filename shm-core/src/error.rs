@@ -111,10 +111,16 @@ pub enum Error {
 impl Error {
     /// Builds [`Error::Os`] from a call name and a raw OS error code.
     pub fn os(call: &'static str, code: i32) -> Self {
+        // io::Error's text ends in " (os error N)", which Display adds itself.
+        let text = std::io::Error::from_raw_os_error(code).to_string();
+        let message = match text.rfind(" (os error ") {
+            Some(i) => text[..i].to_owned(),
+            None => text,
+        };
         Error::Os {
             call,
             code,
-            message: std::io::Error::from_raw_os_error(code).to_string(),
+            message,
         }
     }
 

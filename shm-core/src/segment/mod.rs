@@ -155,8 +155,9 @@ impl Segment {
         crate::lease::record(&self.name, false);
     }
 
-    /// Removes the name now. The mapping stays valid until drop; a new
-    /// attach by name gives [`Error::NotFound`]. Ownership ends.
+    /// Removes the name now (see [`unlink`]). The mapping stays valid until
+    /// drop; on Unix a new attach by name gives [`Error::NotFound`].
+    /// Ownership ends.
     pub fn unlink(&mut self) -> Result<()> {
         self.owner = false;
         unlink(&self.name)
@@ -248,7 +249,10 @@ impl fmt::Debug for Segment {
 
 /// Removes the segment `name`. Mappings that exist stay valid; new attaches
 /// fail with [`Error::NotFound`], and so does unlinking a missing name.
-/// A no-op on Windows (see [`UNLINK_REMOVES_NAME`]).
+///
+/// Windows has no unlink ([`UNLINK_REMOVES_NAME`] is false): a mapping
+/// lives while any handle is open. There this removes nothing; it is
+/// [`Error::NotFound`] when no process holds the name, and `Ok` otherwise.
 #[doc(alias = "shm_unlink")]
 pub fn unlink(name: &str) -> Result<()> {
     let name = name::validate(name)?;
