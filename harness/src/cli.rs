@@ -153,6 +153,9 @@ pub(crate) struct SpeedupArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: TableFormat,
+    /// Internal: be the consumer process that `speedup` spawns.
+    #[arg(long, hide = true)]
+    pub(crate) consumer: bool,
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +179,11 @@ pub(crate) struct CreateArgs {
     /// canonical descriptor.
     #[arg(long)]
     pub(crate) wetlands: bool,
+    /// Make a SharedArray-compatible segment (data, then SharedArray's
+    /// shape/dtype trailer) and print the canonical descriptor with
+    /// `"layout": "sharedarray"`. Native byte order only.
+    #[arg(long, conflicts_with = "wetlands")]
+    pub(crate) sharedarray: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,9 +10,11 @@
 mod cases;
 mod clean;
 mod cli;
+mod matrix;
 mod ops;
 mod pattern;
 mod peer;
+mod peers;
 mod report;
 mod run;
 mod runner;
@@ -33,9 +35,6 @@ fn main() -> ExitCode {
         cli::Command::Child => run::child(),
         cli::Command::Speedup(args) => speedup::run(&args),
         cli::Command::Clean(args) => clean::clean(&args),
-        cli::Command::Matrix(_) => peer::fail(
-            peer::EXIT_USAGE,
-            "this command is not available in this build",
-        ),
+        cli::Command::Matrix(args) => matrix::matrix(&args),
     }
 }

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shm_core::foreign::sharedarray;
 use shm_core::{DType, Descriptor, Error, Scalar, Segment, SharedArray};
 
 use crate::pattern;
@@ -27,6 +28,10 @@ pub(crate) enum Op {
         fill: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// `sharedarray`: SharedArray's layout (data, then a shape and dtype
+        /// trailer); the reply carries `"layout": "sharedarray"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        layout: Option<String>,
     },
     /// Create a raw segment of `size` bytes (the name defaults to the
     /// current array's); the segment is dropped (unlinked) at once.
@@ -185,6 +190,11 @@ fn err(e: Error) -> Reply {
 }
 
 impl Worker {
+    /// A worker holding an already attached array.
+    pub(crate) fn with_array(array: SharedArray) -> Worker {
+        Worker { array: Some(array) }
+    }
+
     /// Performs `op`. `KillSelf` and `Exit` are the caller's to act on.
     pub(crate) fn perform(&mut self, op: &Op) -> Reply {
         match self.try_perform(op) {
@@ -230,6 +240,7 @@ impl Worker {
                 dtype,
                 fill,
                 name,
+                layout,
             } => {
                 let shape = shape.clone().unwrap_or_default();
                 let dtype = DType::parse(dtype.as_deref().unwrap_or("float64")).map_err(err)?;
@@ -238,12 +249,21 @@ impl Worker {
                     .map(|f| Scalar::parse(dtype, f))
                     .transpose()
                     .map_err(err)?;
-                let mut array =
-                    SharedArray::create_dtype(name.as_deref(), &shape, dtype).map_err(err)?;
+                let mut array = match layout.as_deref() {
+                    None => SharedArray::create_dtype(name.as_deref(), &shape, dtype),
+                    Some(sharedarray::LAYOUT) => {
+                        sharedarray::create(name.as_deref(), &shape, dtype)
+                    }
+                    Some(other) => Err(Error::InvalidArgument(format!("unknown layout {other:?}"))),
+                }
+                .map_err(err)?;
                 if let Some(v) = fill {
                     array.fill(v).map_err(err)?;
                 }
-                let json = array.descriptor().to_json();
+                let json = match layout {
+                    Some(_) => sharedarray::descriptor_json(array.descriptor()),
+                    None => array.descriptor().to_json(),
+                };
                 self.array = Some(array);
                 Ok(json)
             }
@@ -256,7 +276,11 @@ impl Worker {
                 let value = descriptor.as_ref().ok_or_else(|| {
                     err(Error::InvalidDescriptor("attach needs a descriptor".into()))
                 })?;
-                let d = Descriptor::from_value(value).map_err(err)?;
+                // SharedArray's layout attaches by name, from the trailer.
+                let d = match sharedarray::from_json(&value.to_string()).map_err(err)? {
+                    Some(d) => d,
+                    None => Descriptor::from_value(value).map_err(err)?,
+                };
                 self.array = None;
                 self.array = Some(SharedArray::attach(&d).map_err(err)?);
                 Ok("ok".into())

@@ -10,8 +10,12 @@ use std::process::ExitCode;
 
 use shm_core::{DType, Descriptor, Error, Scalar, SharedArray};
 
+use crate::ops;
+
 use crate::cli::{CreateArgs, PeerArgs, UnlinkArgs};
 
+/// Exit code for a `check-pattern` that found a wrong element.
+pub(crate) const EXIT_CHECK: u8 = 1;
 /// Exit code for wrong input.
 pub(crate) const EXIT_USAGE: u8 = 2;
 /// Exit code for a failed segment operation (attach, create, unlink).
@@ -90,6 +94,10 @@ pub(crate) fn read_descriptor(arg: &str) -> Result<Descriptor, Error> {
     } else {
         arg.to_owned()
     };
+    // `"layout": "sharedarray"`: attach by name; shape and dtype from the trailer.
+    if let Some(d) = shm_core::foreign::sharedarray::from_json(&text)? {
+        return Ok(d);
+    }
     Descriptor::from_json(&text)
 }
 
@@ -104,12 +112,18 @@ pub(crate) fn create(args: &CreateArgs) -> ExitCode {
             .as_deref()
             .map(|v| Scalar::parse(dtype, v))
             .transpose()?;
-        let mut array = SharedArray::create_dtype(args.name.as_deref(), &shape, dtype)?;
+        let mut array = if args.sharedarray {
+            shm_core::foreign::sharedarray::create(args.name.as_deref(), &shape, dtype)?
+        } else {
+            SharedArray::create_dtype(args.name.as_deref(), &shape, dtype)?
+        };
         if let Some(value) = fill {
             array.fill(value)?;
         }
         let line = if args.wetlands {
             array.descriptor().to_wetlands_value()?.to_string()
+        } else if args.sharedarray {
+            shm_core::foreign::sharedarray::descriptor_json(array.descriptor())
         } else {
             array.descriptor().to_json()
         };
@@ -186,26 +200,39 @@ fn drain_stdin() {
     let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
 }
 
-/// One peer operation, parsed.
-enum Op {
-    Sum,
-    Get(Vec<usize>),
-    Set(Vec<usize>, String),
-    Fill(String),
-    Emit,
-}
-
-fn parse_op(words: &[String]) -> Result<Op, Error> {
+/// Parses the operation words into the runner's operation.
+fn parse_op(words: &[String]) -> Result<ops::Op, Error> {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let index = |text: &str| -> Result<Vec<i64>, Error> {
+        parse_index(text)?
+            .into_iter()
+            .map(|i| {
+                i64::try_from(i)
+                    .map_err(|_| Error::InvalidArgument(format!("index {text:?} is too large")))
+            })
+            .collect()
+    };
+    let seed = |text: &str| {
+        text.parse::<u64>().map_err(|_| {
+            Error::InvalidArgument(format!("seed {text:?} is not a non-negative integer"))
+        })
+    };
     Ok(match words.as_slice() {
-        ["sum"] => Op::Sum,
-        ["emit"] => Op::Emit,
-        ["get", index] => Op::Get(parse_index(index)?),
-        ["set", index, value] => Op::Set(parse_index(index)?, (*value).to_owned()),
-        ["fill", value] => Op::Fill((*value).to_owned()),
+        ["sum"] => ops::Op::Sum,
+        ["emit"] => ops::Op::Emit,
+        ["get", i] => ops::Op::Get { index: index(i)? },
+        ["set", i, value] => ops::Op::Set {
+            index: index(i)?,
+            value: (*value).to_owned(),
+        },
+        ["fill", value] => ops::Op::Fill {
+            value: (*value).to_owned(),
+        },
+        ["pattern", s] => ops::Op::Pattern { seed: seed(s)? },
+        ["check-pattern", s] => ops::Op::CheckPattern { seed: seed(s)? },
         _ => {
             return Err(Error::InvalidArgument(format!(
-                "unknown operation {:?}: expected sum | get I,J.. | set I,J.. VALUE | fill VALUE | emit",
+                "unknown operation {:?}: expected sum | get I,J.. | set I,J.. VALUE | fill VALUE | emit | pattern SEED | check-pattern SEED",
                 words.join(" ")
             )));
         }
@@ -219,31 +246,33 @@ pub(crate) fn peer(args: &PeerArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail_with(e),
     };
-    let mut array = match SharedArray::attach(&descriptor) {
+    let array = match SharedArray::attach(&descriptor) {
         Ok(a) => a,
         // Everything attach refuses is about the segment, except a bad name.
         Err(e @ Error::InvalidName { .. }) => return fail_with(e),
         Err(e) => return fail(EXIT_SEGMENT, e),
     };
-    let dtype = descriptor.dtype();
-    let result = match op {
-        Op::Sum => array.sum().map(|v| Some(v.to_string())),
-        Op::Get(index) => array.get(&index).map(|v| Some(v.to_string())),
-        Op::Set(index, value) => Scalar::parse(dtype, &value)
-            .and_then(|v| array.set(&index, v))
-            .map(|()| None),
-        Op::Fill(value) => Scalar::parse(dtype, &value)
-            .and_then(|v| array.fill(v))
-            .map(|()| None),
-        Op::Emit => Ok(Some(array.descriptor().to_json())),
-    };
-    match result {
-        Ok(Some(line)) => {
-            println!("{line}");
+    let prints = matches!(
+        op,
+        ops::Op::Sum | ops::Op::Get { .. } | ops::Op::Emit | ops::Op::CheckPattern { .. }
+    );
+    match ops::Worker::with_array(array).perform(&op) {
+        ops::Reply::Ok(line) => {
+            if prints {
+                println!("{line}");
+            }
             ExitCode::SUCCESS
         }
-        Ok(None) => ExitCode::SUCCESS,
-        Err(e) => fail_with(e),
+        ops::Reply::Error { kind, message } => {
+            let code = match kind.as_str() {
+                "Mismatch" => EXIT_CHECK,
+                "InvalidName" | "InvalidDescriptor" | "UnsupportedDtype" | "InvalidArgument" => {
+                    EXIT_USAGE
+                }
+                _ => EXIT_SEGMENT,
+            };
+            fail(code, message)
+        }
     }
 }
 

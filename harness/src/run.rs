@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use crate::cases::{self, Case};
 use crate::cli::{ListArgs, ModeArg, RunArgs};
 use crate::peer::{EXIT_USAGE, fail};
+use crate::peers;
 use crate::report::{self, Summary};
-use crate::runner::{Mode, Settings, run_case};
+use crate::runner::{CaseRun, Cast, Mode, Outcome, Settings, Side, run_case};
 
 /// Exit code when a case failed.
 const EXIT_FAILED: u8 = 1;
@@ -60,9 +61,10 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return fail(EXIT_USAGE, "--timeout must be a positive number of seconds");
     }
-    if let Some(peer) = args.peers.iter().find(|p| p.as_str() != "rust") {
-        return fail(EXIT_USAGE, format!("unknown peer {peer:?} (known: rust)"));
-    }
+    let peer_names = match peers::expand(&args.peers, peers::KNOWN) {
+        Ok(p) => p,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
     let catalogue = match cases::load(args.cases.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(EXIT_USAGE, e),
@@ -80,11 +82,25 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
         timeout: Duration::from_secs_f64(args.timeout),
     };
     let mut summary = Summary::default();
-    for case in &selected {
-        for mode in modes_for(case, args.mode) {
-            let run = run_case(case, mode, &settings);
-            summary.add(&run);
-            if let Err(e) = report.case(&run) {
+    let mut record = |run: CaseRun| {
+        summary.add(&run);
+        report.case(&run)
+    };
+    // Rust first, in every mode: fork mode must come before foreign peers,
+    // whose runs may start helper threads on some systems.
+    if peer_names.iter().any(|p| p == "rust") {
+        for case in &selected {
+            for mode in modes_for(case, args.mode) {
+                if let Err(e) = record(run_case(case, mode, &Cast::Rust, &settings)) {
+                    return fail(EXIT_USAGE, format!("cannot write the report: {e}"));
+                }
+            }
+        }
+    }
+    let mut registry = peers::Registry::new(args.python.as_deref());
+    for name in peer_names.iter().filter(|p| p.as_str() != "rust") {
+        for run in foreign_runs(&selected, name, &mut registry, &settings) {
+            if let Err(e) = record(run) {
                 return fail(EXIT_USAGE, format!("cannot write the report: {e}"));
             }
         }
@@ -97,6 +113,54 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Every case with the foreign peer `name` as creator, then as attacher
+/// (spawn mode: the other side is the runner and its spawned children).
+pub(crate) fn foreign_runs(
+    cases: &[Case],
+    name: &str,
+    registry: &mut peers::Registry,
+    settings: &Settings,
+) -> Vec<CaseRun> {
+    let spec = registry.resolve(name);
+    let mut runs = Vec::new();
+    for side in [Side::Creates, Side::Attaches] {
+        for case in cases {
+            runs.push(match &spec {
+                Ok(spec) => run_case(
+                    case,
+                    Mode::Spawn,
+                    &Cast::Foreign(spec.clone(), side),
+                    settings,
+                ),
+                Err(reason) => unavailable(case, name, side, reason),
+            });
+        }
+    }
+    runs
+}
+
+/// The run of a case with a peer that cannot start: skipped with the
+/// reason, or failed under `CI=true`, where every peer this OS can have must
+/// be present.
+fn unavailable(case: &Case, peer: &str, side: Side, reason: &str) -> CaseRun {
+    let in_ci =
+        std::env::var("CI").as_deref() == Ok("true") && !reason.starts_with(peers::NOT_ON_THIS_OS);
+    CaseRun {
+        case: case.name.clone(),
+        description: case.description.clone(),
+        file: case.file.clone(),
+        mode: Mode::Spawn.name().to_owned(),
+        peer: Some(side.label(peer)),
+        outcome: if in_ci {
+            Outcome::Failed
+        } else {
+            Outcome::Skipped
+        },
+        message: format!("peer {peer} unavailable: {reason}"),
+        duration: Duration::ZERO,
     }
 }
 

@@ -164,3 +164,35 @@ fn usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn the_binary_passes_its_own_catalogue_as_a_foreign_peer() {
+    // `--peer cli` drives this binary's create/peer command line exactly as
+    // a Python or C++ peer is driven, on both sides of every case it can play.
+    let out = bin()
+        .args(["run", "--peer", "cli", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let runs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("case").is_some())
+        .collect();
+    let foreign: Vec<&Value> = runs.iter().filter(|r| r["peer"].is_string()).collect();
+    let passed = |side: &str| {
+        foreign
+            .iter()
+            .filter(|r| r["peer"] == side && r["outcome"] == "passed")
+            .count()
+    };
+    assert!(passed("cli creates, rust attaches") >= 40, "{text}");
+    assert!(passed("rust creates, cli attaches") >= 40, "{text}");
+    for r in &foreign {
+        assert_ne!(r["outcome"], "failed", "{r}");
+        if r["outcome"] == "skipped" {
+            assert!(!r["message"].as_str().unwrap().is_empty(), "{r}");
+        }
+    }
+    assert!(out.status.success());
+}

@@ -32,6 +32,7 @@ pub mod descriptor;
 pub mod dtype;
 pub mod element;
 pub mod error;
+pub mod foreign;
 pub mod lease;
 pub mod name;
 pub mod scalar;

@@ -12,6 +12,11 @@
 //! A case with `dtypes = [...]` expands to one case per dtype, its name's
 //! `{dtype}` replaced; a case with `shapes = [...]` runs its steps once per
 //! shape. Cases in a `group` (such as `stress`) run only when asked for.
+//!
+//! With `--peer NAME`, each case also runs with that foreign peer as the
+//! creator (the `parent`) and as every attacher (the children), where the
+//! peer's command line can express the case's steps; `rust_only = "why"`
+//! keeps a case from foreign peers.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -53,6 +58,11 @@ pub(crate) struct CaseSpec {
     /// How many times the steps run (the stress group's `--stress N` sets it).
     #[serde(default)]
     pub(crate) repeat: Option<u32>,
+    /// Why foreign peers cannot play this case (for example, it needs an
+    /// attacher that stays attached across steps, which a one-shot peer
+    /// command is not).
+    #[serde(default)]
+    rust_only: Option<String>,
     pub(crate) steps: Vec<Step>,
 }
 
@@ -117,6 +127,8 @@ pub(crate) struct Case {
     pub(crate) modes: Option<Vec<String>>,
     pub(crate) group: Option<String>,
     pub(crate) repeat: u32,
+    /// Why foreign peers cannot play this case, if they cannot.
+    pub(crate) rust_only: Option<String>,
     /// Why the case does not apply here, if it does not.
     pub(crate) not_here: Option<String>,
 }
@@ -238,6 +250,7 @@ fn expand(stem: &str, spec: CaseSpec) -> Result<Vec<Case>, String> {
             modes: spec.modes.clone(),
             group: spec.group.clone(),
             repeat: spec.repeat.unwrap_or(1).max(1),
+            rust_only: spec.rust_only.clone(),
             not_here: not_here.clone(),
         })
         .collect())

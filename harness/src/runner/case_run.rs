@@ -7,6 +7,7 @@ use serde_json::Value;
 use shm_core::{DType, Descriptor, Scalar};
 
 use super::child::{ChildProc, Exit, Lost};
+use super::foreign::{Foreign, PeerSpec, Side, is_foreign, not_applicable};
 use super::{CaseRun, Mode, Outcome, Settings};
 use crate::cases::Case;
 use crate::ops::{Op, Reply, Worker, same};
@@ -14,14 +15,27 @@ use crate::ops::{Op, Reply, Worker, same};
 /// How long children get to exit after a run before they are killed.
 const GRACE: Duration = Duration::from_secs(5);
 
-/// Runs `case` in `mode` and reports how it went.
-pub(crate) fn run_case(case: &Case, mode: Mode, settings: &Settings) -> CaseRun {
+/// Who plays which role: Rust everywhere, or a foreign peer on one side.
+#[derive(Debug, Clone)]
+pub(crate) enum Cast {
+    /// The runner and its own children.
+    Rust,
+    /// A foreign peer on one side, Rust (spawned children) on the other.
+    Foreign(PeerSpec, Side),
+}
+
+/// Runs `case` in `mode` with `cast` and reports how it went.
+pub(crate) fn run_case(case: &Case, mode: Mode, cast: &Cast, settings: &Settings) -> CaseRun {
     let started = Instant::now();
-    let (outcome, message) = if let Some(reason) = &case.not_here {
-        (Outcome::Skipped, reason.clone())
+    let not_applicable = match cast {
+        Cast::Rust => None,
+        Cast::Foreign(peer, side) => not_applicable(case, peer, *side),
+    };
+    let (outcome, message) = if let Some(reason) = case.not_here.clone().or(not_applicable) {
+        (Outcome::Skipped, reason)
     } else {
         let deadline = started + settings.timeout * case.repeat;
-        match run_all(case, mode, deadline) {
+        match run_all(case, mode, cast, deadline) {
             Ok(()) => (Outcome::Passed, String::new()),
             Err(message) => (Outcome::Failed, message),
         }
@@ -31,18 +45,21 @@ pub(crate) fn run_case(case: &Case, mode: Mode, settings: &Settings) -> CaseRun 
         description: case.description.clone(),
         file: case.file.clone(),
         mode: mode.name().to_owned(),
-        peer: None,
+        peer: match cast {
+            Cast::Rust => None,
+            Cast::Foreign(peer, side) => Some(side.label(&peer.name)),
+        },
         outcome,
         message,
         duration: started.elapsed(),
     }
 }
 
-fn run_all(case: &Case, mode: Mode, deadline: Instant) -> Result<(), String> {
+fn run_all(case: &Case, mode: Mode, cast: &Cast, deadline: Instant) -> Result<(), String> {
     let dtype = case_dtype(case)?;
     for round in 0..case.repeat {
         for shape in &case.shapes {
-            let mut run = Run::new(mode, shape.clone(), dtype, deadline);
+            let mut run = Run::new(mode, cast.clone(), shape.clone(), dtype, deadline);
             let result = run.steps(case);
             let leaks = run.teardown();
             let at = if case.shapes.len() > 1 || case.repeat > 1 {
@@ -64,29 +81,43 @@ fn case_dtype(case: &Case) -> Result<DType, String> {
     Ok(if case.swapped { d.swapped() } else { d })
 }
 
+/// One actor of a case run.
+enum Actor {
+    /// The runner itself.
+    Local(Worker),
+    /// A forked or spawned child of the runner.
+    Child(ChildProc),
+    /// A foreign peer.
+    Foreign(Box<Foreign>),
+}
+
 /// The state of one pass over a case's steps.
 struct Run {
     mode: Mode,
+    cast: Cast,
     shape: Vec<usize>,
     dtype: DType,
     deadline: Instant,
-    parent: Worker,
-    children: BTreeMap<String, ChildProc>,
+    actors: BTreeMap<String, Actor>,
     /// The descriptor of the array created last, by whoever created it.
     descriptor: Option<Descriptor>,
+    /// The creator's descriptor as it printed it (its own form, with any
+    /// `layout`), which attachers are sent when the step asks for no form.
+    printed: Option<Value>,
     /// Every segment name created during the run.
     names: BTreeSet<String>,
 }
 
 impl Run {
-    fn new(mode: Mode, shape: Vec<usize>, dtype: DType, deadline: Instant) -> Run {
+    fn new(mode: Mode, cast: Cast, shape: Vec<usize>, dtype: DType, deadline: Instant) -> Run {
         Run {
             mode,
+            cast,
             shape,
             dtype,
             deadline,
-            parent: Worker::default(),
-            children: BTreeMap::new(),
+            actors: BTreeMap::new(),
+            printed: None,
             descriptor: None,
             names: BTreeSet::new(),
         }
@@ -118,8 +149,11 @@ impl Run {
         let ops: Vec<Op> = (0..actors.len())
             .map(|k| self.resolve(&step.op, k))
             .collect::<Result<_, _>>()?;
+        for who in actors {
+            self.actor(who)?;
+        }
         // Ending a child is watched by its exit status, not a reply.
-        if matches!(step.op, Op::Exit | Op::KillSelf) && actors != ["parent"] {
+        if matches!(step.op, Op::Exit | Op::KillSelf) {
             let default = if matches!(step.op, Op::Exit) {
                 "0"
             } else {
@@ -127,15 +161,14 @@ impl Run {
             };
             let expected = step.expect_exit.as_deref().unwrap_or(default);
             for (who, op) in actors.iter().zip(&ops) {
-                self.end_child(who, op, expected)?;
+                self.end(who, op, expected)?;
             }
             return Ok(());
         }
-        // Send every request first, so parallel children really overlap.
+        // Send to every child first, so parallel children really overlap.
+        let deadline = self.deadline;
         for (who, op) in actors.iter().zip(&ops) {
-            if *who != "parent" {
-                let deadline = self.deadline;
-                let child = self.child(who)?;
+            if let Some(Actor::Child(child)) = self.actors.get_mut(*who) {
                 child.send(op, deadline).map_err(|e| lost(who, e))?;
             }
         }
@@ -143,32 +176,40 @@ impl Run {
             return Ok(());
         }
         for (who, op) in actors.iter().zip(&ops) {
-            let reply = if *who == "parent" {
-                self.parent.perform(op)
-            } else {
-                let deadline = self.deadline;
-                let child = self.children.get_mut(*who).expect("started above");
-                child.receive(deadline).map_err(|e| lost(who, e))?
+            let reply = match self.actors.get_mut(*who).expect("started above") {
+                Actor::Local(worker) => worker.perform(op),
+                Actor::Child(child) => child.receive(deadline).map_err(|e| lost(who, e))?,
+                Actor::Foreign(peer) => peer.perform(op, deadline)?,
             };
             self.check(who, op, step, reply)?;
         }
         Ok(())
     }
 
-    /// The child `who`, started on first use.
-    fn child(&mut self, who: &str) -> Result<&mut ChildProc, String> {
-        if !self.children.contains_key(who) {
-            let child = match self.mode {
-                #[cfg(unix)]
-                Mode::Fork => ChildProc::fork(),
-                #[cfg(not(unix))]
-                Mode::Fork => return Err("fork mode needs Unix".into()),
-                Mode::Spawn => ChildProc::spawn(),
-            }
-            .map_err(|e| format!("cannot start child '{who}': {e}"))?;
-            self.children.insert(who.to_owned(), child);
+    /// The actor `who`, started on first use: the runner itself for
+    /// `parent`, a forked or spawned child otherwise, or the foreign peer
+    /// where the cast puts it.
+    fn actor(&mut self, who: &str) -> Result<&mut Actor, String> {
+        if !self.actors.contains_key(who) {
+            let actor = match &self.cast {
+                Cast::Foreign(peer, side) if is_foreign(who, *side) => {
+                    Actor::Foreign(Box::new(Foreign::new(peer.clone())))
+                }
+                _ if who == "parent" => Actor::Local(Worker::default()),
+                _ => Actor::Child(
+                    match self.mode {
+                        #[cfg(unix)]
+                        Mode::Fork => ChildProc::fork(),
+                        #[cfg(not(unix))]
+                        Mode::Fork => return Err("fork mode needs Unix".into()),
+                        Mode::Spawn => ChildProc::spawn(),
+                    }
+                    .map_err(|e| format!("cannot start child '{who}': {e}"))?,
+                ),
+            };
+            self.actors.insert(who.to_owned(), actor);
         }
-        Ok(self.children.get_mut(who).expect("inserted"))
+        Ok(self.actors.get_mut(who).expect("inserted"))
     }
 
     /// Fills in what a step leaves to the run: shape, dtype, descriptor,
@@ -182,8 +223,15 @@ impl Run {
         let mut op = op.clone();
         match &mut op {
             Op::Create {
-                shape, dtype, name, ..
+                shape,
+                dtype,
+                name,
+                layout,
+                ..
             } => {
+                if let Cast::Foreign(peer, Side::Attaches) = &self.cast {
+                    *layout = peer.layout.map(str::to_owned);
+                }
                 shape.get_or_insert_with(|| self.shape.clone());
                 dtype.get_or_insert_with(|| self.dtype.to_string());
                 if name.as_deref() == Some("$name") {
@@ -196,7 +244,10 @@ impl Run {
                 overrides,
             } => {
                 let d = self.descriptor.as_ref().ok_or("no array was created yet")?;
-                *descriptor = Some(descriptor_form(d, form.as_deref(), overrides.as_ref())?);
+                *descriptor = Some(match (form.as_deref(), overrides.as_ref(), &self.printed) {
+                    (None, None, Some(printed)) => printed.clone(),
+                    _ => descriptor_form(d, form.as_deref(), overrides.as_ref())?,
+                });
             }
             Op::CreateSegment { name, .. }
             | Op::Unlink { name }
@@ -222,6 +273,7 @@ impl Run {
         match reply {
             Reply::Ok(text) => {
                 if let Op::Create { .. } = op {
+                    self.printed = serde_json::from_str(&text).ok();
                     let d = Descriptor::from_json(&text).map_err(|e| {
                         format!("{who} created an array with a bad descriptor: {e}")
                     })?;
@@ -257,10 +309,16 @@ impl Run {
 
     fn value_matches(&self, want: &str, got: &str) -> bool {
         if want == "$descriptor" {
-            let parsed = Descriptor::from_json(got).ok();
-            return parsed.is_some()
-                && parsed.as_ref() == self.descriptor.as_ref()
-                && self.descriptor.as_ref().map(Descriptor::to_json).as_deref() == Some(got);
+            // The same descriptor, in the canonical form; a peer may add a
+            // `layout` key (SharedArray's) and nothing else.
+            let Some(mine) = &self.descriptor else {
+                return false;
+            };
+            let Ok(Value::Object(mut theirs)) = serde_json::from_str::<Value>(got) else {
+                return false;
+            };
+            theirs.remove(shm_core::foreign::sharedarray::LAYOUT_KEY);
+            return Value::Object(theirs) == mine.to_value();
         }
         if want == got {
             return true;
@@ -272,19 +330,27 @@ impl Run {
         }
     }
 
-    /// Sends `exit` or `kill-self` to a child and checks how it ends.
-    fn end_child(&mut self, who: &str, op: &Op, expected: &str) -> Result<(), String> {
+    /// Ends an actor with `exit` or `kill-self`; a child's exit status must
+    /// match `expected`.
+    fn end(&mut self, who: &str, op: &Op, expected: &str) -> Result<(), String> {
         let deadline = self.deadline;
-        let child = self.child(who)?;
-        child.send(op, deadline).map_err(|e| lost(who, e))?;
-        let exit = child.wait(deadline);
-        self.children.remove(who);
-        match exit {
-            Some(exit) if exit.matches(expected) => Ok(()),
-            Some(exit) => Err(format!(
-                "child '{who}' ended with {exit}, expected {expected}"
-            )),
-            None => Err(format!("child '{who}' did not end before the deadline")),
+        match self.actors.remove(who) {
+            Some(Actor::Child(mut child)) => {
+                child.send(op, deadline).map_err(|e| lost(who, e))?;
+                match child.wait(deadline) {
+                    Some(exit) if exit.matches(expected) => Ok(()),
+                    Some(exit) => Err(format!(
+                        "child '{who}' ended with {exit}, expected {expected}"
+                    )),
+                    None => Err(format!("child '{who}' did not end before the deadline")),
+                }
+            }
+            Some(Actor::Foreign(mut peer)) => {
+                peer.finish(deadline);
+                Ok(())
+            }
+            Some(Actor::Local(_)) if matches!(op, Op::Exit) => Ok(()),
+            _ => Err(format!("'{who}' cannot end itself that way")),
         }
     }
 
@@ -295,10 +361,9 @@ impl Run {
         max_delay_ms: u64,
         expected: Option<&str>,
     ) -> Result<(), String> {
-        let mut child = self
-            .children
-            .remove(target)
-            .ok_or_else(|| format!("no child '{target}' to kill"))?;
+        let Some(Actor::Child(mut child)) = self.actors.remove(target) else {
+            return Err(format!("no child '{target}' to kill"));
+        };
         if max_delay_ms > 0 {
             std::thread::sleep(Duration::from_millis(random_below(max_delay_ms + 1)));
         }
@@ -320,13 +385,18 @@ impl Run {
     /// segments that are still there (after removing them).
     fn teardown(&mut self) -> Vec<String> {
         let grace = Instant::now() + GRACE;
-        for child in self.children.values_mut() {
-            if child.send(&Op::Exit, grace).is_ok() && child.wait(grace).is_none() {
-                child.kill();
+        for actor in self.actors.values_mut() {
+            match actor {
+                Actor::Child(child) => {
+                    if child.send(&Op::Exit, grace).is_ok() && child.wait(grace).is_none() {
+                        child.kill();
+                    }
+                }
+                Actor::Foreign(peer) => peer.finish(grace),
+                Actor::Local(_) => {}
             }
         }
-        self.children.clear();
-        self.parent = Worker::default();
+        self.actors.clear();
         let mut leaks = Vec::new();
         for name in &self.names {
             if shm_core::Segment::attach(name).is_ok() {
@@ -376,7 +446,7 @@ fn descriptor_form(
     Ok(value)
 }
 
-fn op_name(op: &Op) -> String {
+pub(crate) fn op_name(op: &Op) -> String {
     serde_json::to_value(op)
         .ok()
         .and_then(|v| v.get("op").and_then(Value::as_str).map(str::to_owned))

@@ -17,7 +17,8 @@ use crate::ops::{Op, Reply, Worker};
 pub(crate) enum Exit {
     /// Exited with this code.
     Code(i32),
-    /// Killed by this signal (its name, e.g. `SIGKILL`).
+    /// Killed by this signal (its name, e.g. `SIGKILL`; Unix only).
+    #[cfg_attr(not(unix), allow(dead_code))]
     Signal(String),
 }
 
@@ -66,12 +67,10 @@ impl std::fmt::Display for Lost {
     }
 }
 
-/// What the runner reads replies from: the pipe itself on Unix (watched
-/// with `poll`); on Windows a reader thread owns the pipe and forwards lines.
+/// What the runner reads replies from on Unix: the pipe itself, watched
+/// with `poll`. (On Windows a reader thread owns the pipe and forwards lines.)
 #[cfg(unix)]
 type ReplyPipe = std::fs::File;
-#[cfg(not(unix))]
-type ReplyPipe = std::io::Empty;
 
 /// The process behind a child.
 enum Process {
@@ -84,6 +83,7 @@ enum Process {
 pub(crate) struct ChildProc {
     process: Process,
     to_child: Box<dyn Write + Send>,
+    #[cfg(unix)]
     from_child: BufReader<ReplyPipe>,
     #[cfg(windows)]
     replies: std::sync::mpsc::Receiver<std::io::Result<String>>,
@@ -94,22 +94,31 @@ impl ChildProc {
     /// Re-executes this binary as `shm-harness child`.
     pub(crate) fn spawn() -> Result<ChildProc, Lost> {
         let exe = std::env::current_exe().map_err(|e| Lost::Io(format!("current_exe: {e}")))?;
-        let mut child = Command::new(exe)
-            .arg("child")
+        let mut command = Command::new(exe);
+        command.arg("child");
+        ChildProc::spawn_command(command)
+    }
+
+    /// Starts any command with piped stdin, stdout and stderr, to be driven
+    /// line by line (a foreign peer).
+    pub(crate) fn spawn_command(mut command: Command) -> Result<ChildProc, Lost> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| Lost::Io(format!("spawn child: {e}")))?;
+            .map_err(|e| Lost::Io(format!("cannot start {program}: {e}")))?;
         let to_child = child.stdin.take().expect("piped stdin");
         let from_child = child.stdout.take().expect("piped stdout");
         #[cfg(unix)]
         let from_child = std::fs::File::from(std::os::fd::OwnedFd::from(from_child));
         #[cfg(windows)]
-        let (replies, from_child) = reader_thread(from_child);
+        let replies = reader_thread(from_child);
         Ok(ChildProc {
             process: Process::Spawned(child),
             to_child: Box::new(to_child),
+            #[cfg(unix)]
             from_child: BufReader::new(from_child),
             #[cfg(windows)]
             replies,
@@ -131,10 +140,14 @@ impl ChildProc {
 
     /// Sends `op` without reading a reply.
     pub(crate) fn send(&mut self, op: &Op, deadline: Instant) -> Result<(), Lost> {
+        self.send_line(&serde_json::to_string(op).expect("ops serialise"), deadline)
+    }
+
+    /// Writes one line to the child's stdin.
+    pub(crate) fn send_line(&mut self, line: &str, deadline: Instant) -> Result<(), Lost> {
         if let Some(exit) = &self.ended {
             return Err(Lost::Died(exit.clone(), String::new()));
         }
-        let line = serde_json::to_string(op).expect("ops serialise");
         if writeln!(self.to_child, "{line}")
             .and_then(|()| self.to_child.flush())
             .is_err()
@@ -170,8 +183,9 @@ impl ChildProc {
         }
     }
 
+    /// Reads one line of output by `deadline`; `None` at end of output.
     #[cfg(unix)]
-    fn read_line(&mut self, deadline: Instant) -> Result<Option<String>, Lost> {
+    pub(crate) fn read_line(&mut self, deadline: Instant) -> Result<Option<String>, Lost> {
         use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
         use std::os::fd::AsFd;
         while self.from_child.buffer().is_empty() {
@@ -204,8 +218,9 @@ impl ChildProc {
         }
     }
 
+    /// Reads one line of output by `deadline`; `None` at end of output.
     #[cfg(windows)]
-    fn read_line(&mut self, deadline: Instant) -> Result<Option<String>, Lost> {
+    pub(crate) fn read_line(&mut self, deadline: Instant) -> Result<Option<String>, Lost> {
         let left = deadline.saturating_duration_since(Instant::now());
         match self.replies.recv_timeout(left) {
             Ok(Ok(line)) if line.is_empty() => Ok(None),
@@ -214,6 +229,11 @@ impl ChildProc {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Lost::TimedOut),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Ok(None),
         }
+    }
+
+    /// Closes the child's stdin (a held `create` then unlinks and exits).
+    pub(crate) fn close_stdin(&mut self) {
+        self.to_child = Box::new(std::io::sink());
     }
 
     /// Waits for the child to end, until `deadline`; `None` if it did not.
@@ -257,7 +277,8 @@ impl ChildProc {
 
     /// What a spawned child wrote on stderr (empty for forked ones, whose
     /// stderr is the runner's).
-    fn stderr(&mut self) -> String {
+    #[cfg_attr(not(unix), allow(irrefutable_let_patterns))]
+    pub(crate) fn stderr(&mut self) -> String {
         let mut text = String::new();
         if let Process::Spawned(child) = &mut self.process {
             if let Some(mut err) = child.stderr.take() {
@@ -300,10 +321,7 @@ pub(crate) fn signal_name(signal: i32) -> String {
 #[cfg(windows)]
 fn reader_thread(
     from_child: std::process::ChildStdout,
-) -> (
-    std::sync::mpsc::Receiver<std::io::Result<String>>,
-    std::io::Empty,
-) {
+) -> std::sync::mpsc::Receiver<std::io::Result<String>> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut reader = BufReader::new(from_child);
@@ -316,7 +334,7 @@ fn reader_thread(
             }
         }
     });
-    (rx, std::io::empty())
+    rx
 }
 
 /// The child's side: serve requests from `input` until `exit`, a kill, or

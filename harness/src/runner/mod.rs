@@ -10,13 +10,15 @@
 
 mod case_run;
 mod child;
+mod foreign;
 #[cfg(unix)]
 mod fork;
 
 use std::time::Duration;
 
-pub(crate) use case_run::run_case;
+pub(crate) use case_run::{Cast, run_case};
 pub(crate) use child::serve;
+pub(crate) use foreign::{PeerSpec, Side};
 
 /// How a case's children are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

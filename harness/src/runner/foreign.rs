@@ -1,0 +1,440 @@
+//! Foreign peers: other implementations driven through the reference peer's
+//! command line (`PEER create ...`, `PEER peer --descriptor D OP`).
+//!
+//! A foreign peer takes a case's creator role (its `create` is a held
+//! process that prints the descriptor and unlinks when its stdin closes) or
+//! its attacher roles (every operation is one `peer` process that attaches,
+//! acts and exits, which is exactly the process that must not unlink what it
+//! attached). Checks that a peer's command line has no word for (`probe`,
+//! `check-parts`, `view`, `mode`) are made by the runner attaching in
+//! Rust, so they still check what the peer did.
+
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use super::child::{ChildProc, Lost};
+use crate::cases::{Case, Step};
+use crate::ops::{Op, Reply, Worker};
+
+/// How to run one foreign peer.
+#[derive(Debug, Clone)]
+pub(crate) struct PeerSpec {
+    /// The name `--peer` takes.
+    pub(crate) name: String,
+    /// The command line prefix: program and leading arguments.
+    pub(crate) argv: Vec<String>,
+    /// The descriptor form it reads (`canonical` or `wetlands`).
+    pub(crate) form: &'static str,
+    /// dtypes (numpy names) it cannot hold, with the reason.
+    pub(crate) unsupported: Vec<(String, String)>,
+    /// Whether it supports the other byte order.
+    pub(crate) swapped: bool,
+    /// Whether it can create arrays of shape with a zero-length dimension.
+    pub(crate) empty: bool,
+    /// Whether it offers `serve` (many `peer` commands in one process), so
+    /// an actor's operations need not each start an interpreter.
+    pub(crate) serve: bool,
+    /// The segment layout it needs from a Rust creator (`sharedarray`).
+    pub(crate) layout: Option<&'static str>,
+    /// Cases where the peer knowingly differs: (case, side, reason). They
+    /// are reported as skipped with the reason, so the difference is seen.
+    pub(crate) deviations: Vec<(&'static str, Side, String)>,
+}
+
+/// Which side the foreign peer takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The peer creates (the parent role); Rust children attach.
+    Creates,
+    /// Rust creates; the peer attaches (every child role).
+    Attaches,
+}
+
+impl Side {
+    /// `python creates, rust attaches` and the like.
+    pub(crate) fn label(self, peer: &str) -> String {
+        match self {
+            Side::Creates => format!("{peer} creates, rust attaches"),
+            Side::Attaches => format!("rust creates, {peer} attaches"),
+        }
+    }
+}
+
+/// Whether `op` is one of the peer command line's words.
+fn peer_word(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Attach { .. }
+            | Op::Get { .. }
+            | Op::Set { .. }
+            | Op::Sum
+            | Op::Fill { .. }
+            | Op::Emit
+            | Op::Pattern { .. }
+            | Op::CheckPattern { .. }
+            | Op::Exit
+            | Op::Close
+    )
+}
+
+/// Checks the runner makes itself on a foreign actor's behalf.
+fn verifier_op(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Probe { .. } | Op::CheckParts { .. } | Op::View { .. } | Op::Mode
+    )
+}
+
+/// Why `case` cannot run with `peer` on `side`, if it cannot.
+pub(crate) fn not_applicable(case: &Case, peer: &PeerSpec, side: Side) -> Option<String> {
+    if let Some((_, _, why)) = peer
+        .deviations
+        .iter()
+        .find(|(c, s, _)| *c == case.name && *s == side)
+    {
+        return Some(why.clone());
+    }
+    if let Some((_, why)) = peer.unsupported.iter().find(|(d, _)| *d == case.dtype) {
+        return Some(format!("{} cannot hold {}: {why}", peer.name, case.dtype));
+    }
+    if case.swapped && !peer.swapped {
+        return Some(format!("{} has no other byte order", peer.name));
+    }
+    if !peer.empty && case.shapes.iter().any(|s| s.contains(&0)) {
+        return Some(format!("{} cannot make empty arrays", peer.name));
+    }
+    if case.group.is_some() {
+        return Some("grouped cases run with Rust only".into());
+    }
+    if let Some(why) = &case.rust_only {
+        return Some(why.clone());
+    }
+    for step in &case.steps {
+        // The runner kills children itself; it cannot kill a one-shot peer.
+        if let Op::Kill { target, .. } = &step.op {
+            if is_foreign(target, side) {
+                return Some("kills a peer process".into());
+            }
+            continue;
+        }
+        let foreign = step.on.names().iter().any(|who| is_foreign(who, side));
+        if !foreign {
+            continue;
+        }
+        if let Some(why) = step_not_applicable(step, side) {
+            return Some(why);
+        }
+    }
+    None
+}
+
+fn step_not_applicable(step: &Step, side: Side) -> Option<String> {
+    let name = super::case_run::op_name(&step.op);
+    let creates = matches!(step.op, Op::Create { .. });
+    if creates && side == Side::Attaches {
+        return Some(format!("a child creates ({name})"));
+    }
+    if verifier_op(&step.op) {
+        // Made by the runner in Rust: any expectation holds as written.
+        return None;
+    }
+    if step.expect_error.is_some() || step.expect_exit.is_some() {
+        return Some(format!("expects an error or exit of the peer ({name})"));
+    }
+    if creates {
+        return match &step.op {
+            Op::Create { name: Some(_), .. } => Some("creates under a given name".into()),
+            _ => None,
+        };
+    }
+    if !peer_word(&step.op) {
+        return Some(format!("the peer command line has no {name}"));
+    }
+    if let Op::Attach {
+        form, overrides, ..
+    } = &step.op
+    {
+        if form.as_deref().is_some_and(|f| f != "canonical") || overrides.is_some() {
+            return Some("attaches with another descriptor form".into());
+        }
+    }
+    None
+}
+
+/// Whether the actor `who` is the foreign peer on `side`.
+pub(crate) fn is_foreign(who: &str, side: Side) -> bool {
+    match side {
+        Side::Creates => who == "parent",
+        Side::Attaches => who != "parent",
+    }
+}
+
+/// A foreign actor in one case run.
+pub(crate) struct Foreign {
+    spec: PeerSpec,
+    /// The held `create` process, when this actor created the array.
+    held: Option<ChildProc>,
+    /// The descriptor as this peer reads it.
+    descriptor: Option<Value>,
+    /// The `serve` process, started on first use when the peer has one.
+    server: Option<ChildProc>,
+    /// The runner's own attachment, for checks the peer has no word for.
+    verifier: Worker,
+}
+
+/// One answer of a peer's `serve`.
+#[derive(serde::Deserialize)]
+struct Served {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Foreign {
+    pub(crate) fn new(spec: PeerSpec) -> Foreign {
+        Foreign {
+            spec,
+            held: None,
+            descriptor: None,
+            server: None,
+            verifier: Worker::default(),
+        }
+    }
+
+    /// Performs `op` as the peer would, by `deadline`.
+    pub(crate) fn perform(&mut self, op: &Op, deadline: Instant) -> Result<Reply, String> {
+        match op {
+            Op::Create {
+                shape, dtype, fill, ..
+            } => self.create(
+                shape.as_deref().unwrap_or(&[]),
+                dtype.as_deref(),
+                fill.as_deref(),
+                deadline,
+            ),
+            Op::Attach { descriptor, .. } => {
+                let d = descriptor.clone().ok_or("attach without a descriptor")?;
+                self.descriptor = Some(self.in_my_form(&d)?);
+                // Attaching is checked by a process that attaches and exits.
+                self.one_shot(&["emit".into()], deadline).map(|r| match r {
+                    Reply::Ok(_) => Reply::Ok("ok".into()),
+                    e => e,
+                })
+            }
+            Op::Exit | Op::Close => Ok(Reply::Ok("ok".into())),
+            // A probe by name needs no attachment.
+            Op::Probe { .. } => Ok(self.verifier.perform(op)),
+            op if verifier_op(op) => {
+                let d = self.descriptor.clone().ok_or("no array to check")?;
+                if let Reply::Error { kind, message } = self.verifier.perform(&Op::Attach {
+                    descriptor: Some(d),
+                    form: None,
+                    overrides: None,
+                }) {
+                    return Ok(Reply::Error { kind, message });
+                }
+                Ok(self.verifier.perform(op))
+            }
+            op => {
+                let shape = self
+                    .descriptor
+                    .as_ref()
+                    .and_then(|d| shm_core::Descriptor::from_value(d).ok())
+                    .map(|d| d.shape().to_vec())
+                    .unwrap_or_default();
+                let words = words(op, &shape)
+                    .ok_or_else(|| format!("{} has no word for this", self.spec.name))?;
+                self.one_shot(&words, deadline)
+            }
+        }
+    }
+
+    fn create(
+        &mut self,
+        shape: &[usize],
+        dtype: Option<&str>,
+        fill: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Reply, String> {
+        let mut args = vec![
+            "create".to_owned(),
+            "--shape".to_owned(),
+            shape
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            "--dtype".to_owned(),
+            dtype.unwrap_or("float64").to_owned(),
+        ];
+        if let Some(f) = fill {
+            args.extend(["--fill".to_owned(), f.to_owned()]);
+        }
+        let mut held = ChildProc::spawn_command(self.command(&args)).map_err(|e| e.to_string())?;
+        let line = match held.read_line(deadline) {
+            Ok(Some(line)) => line,
+            Ok(None) => {
+                let exit = held.wait(deadline);
+                return Ok(peer_error(exit, &held.stderr()));
+            }
+            Err(e) => return Err(format!("{} create: {e}", self.spec.name)),
+        };
+        let value: Value = serde_json::from_str(line.trim())
+            .map_err(|e| format!("{} create printed {line:?}: {e}", self.spec.name))?;
+        shm_core::Descriptor::from_value(&value).map_err(|e| {
+            format!(
+                "{} create printed a descriptor Rust refuses: {e}",
+                self.spec.name
+            )
+        })?;
+        self.descriptor = Some(value);
+        self.held = Some(held);
+        // Passed on as printed: Rust attachers read the peer's own form.
+        Ok(Reply::Ok(line.trim().to_owned()))
+    }
+
+    /// The descriptor converted to the form this peer reads.
+    fn in_my_form(&self, d: &Value) -> Result<Value, String> {
+        if self.spec.form != "wetlands" {
+            return Ok(d.clone());
+        }
+        shm_core::Descriptor::from_value(d)
+            .and_then(|d| d.to_wetlands_value())
+            .map_err(|e| e.to_string())
+    }
+
+    fn command(&self, args: &[String]) -> Command {
+        let mut c = Command::new(&self.spec.argv[0]);
+        c.args(&self.spec.argv[1..]).args(args);
+        c
+    }
+
+    /// Runs `PEER peer --descriptor D WORDS` and maps its exit code.
+    fn one_shot(&mut self, words: &[String], deadline: Instant) -> Result<Reply, String> {
+        let d = self
+            .descriptor
+            .as_ref()
+            .ok_or("no array attached")?
+            .to_string();
+        let mut args = vec!["peer".to_owned(), "--descriptor".to_owned(), d];
+        args.extend(words.iter().cloned());
+        if self.spec.serve {
+            return self.served(&args, deadline);
+        }
+        let mut p = ChildProc::spawn_command(self.command(&args)).map_err(|e| e.to_string())?;
+        let mut out = String::new();
+        loop {
+            match p.read_line(deadline) {
+                Ok(Some(line)) => out.push_str(&line),
+                Ok(None) => break,
+                Err(Lost::TimedOut) => {
+                    p.kill();
+                    return Err(format!("{} {} timed out", self.spec.name, words[0]));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        match p.wait(deadline) {
+            Some(super::child::Exit::Code(0)) => Ok(Reply::Ok(match out.trim() {
+                "" => "ok".to_owned(),
+                text => text.to_owned(),
+            })),
+            exit => Ok(peer_error(exit, &p.stderr())),
+        }
+    }
+
+    /// Runs one `peer` command in the peer's `serve` process.
+    fn served(&mut self, args: &[String], deadline: Instant) -> Result<Reply, String> {
+        let name = self.spec.name.clone();
+        if self.server.is_none() {
+            let mut c = Command::new(&self.spec.argv[0]);
+            c.args(&self.spec.argv[1..]).arg("serve");
+            self.server = Some(ChildProc::spawn_command(c).map_err(|e| e.to_string())?);
+        }
+        let server = self.server.as_mut().expect("started above");
+        let request = serde_json::to_string(args).expect("words serialise");
+        server
+            .send_line(&request, deadline)
+            .map_err(|e| format!("{name} serve: {e}"))?;
+        let line = match server.read_line(deadline) {
+            Ok(Some(line)) => line,
+            Ok(None) => return Err(format!("{name} serve ended: {}", server.stderr().trim())),
+            Err(e) => {
+                server.kill();
+                return Err(format!("{name} serve: {e}"));
+            }
+        };
+        let served: Served = serde_json::from_str(&line)
+            .map_err(|e| format!("{name} serve answered {line:?}: {e}"))?;
+        Ok(match served.code {
+            0 => Reply::Ok(match served.stdout.trim() {
+                "" => "ok".to_owned(),
+                text => text.to_owned(),
+            }),
+            code => peer_error(Some(super::child::Exit::Code(code)), &served.stderr),
+        })
+    }
+
+    /// Closes the held creator's stdin and waits for it to unlink and exit;
+    /// ends the `serve` process.
+    pub(crate) fn finish(&mut self, deadline: Instant) {
+        if let Some(mut server) = self.server.take() {
+            server.close_stdin();
+            if server.wait(deadline).is_none() {
+                server.kill();
+            }
+        }
+        if let Some(mut held) = self.held.take() {
+            held.close_stdin();
+            if held.wait(deadline).is_none() {
+                held.kill();
+            }
+        }
+        self.verifier = Worker::default();
+    }
+}
+
+/// A peer's failure as a reply: exit 2 is bad input, 3 a segment error.
+fn peer_error(exit: Option<super::child::Exit>, stderr: &str) -> Reply {
+    use super::child::Exit;
+    let kind = match exit {
+        Some(Exit::Code(2)) => "BadInput",
+        Some(Exit::Code(3)) => "SegmentError",
+        _ => "PeerFailed",
+    };
+    let how = exit.map_or("did not end".to_owned(), |e| e.to_string());
+    Reply::Error {
+        kind: kind.into(),
+        message: format!("{how}: {}", stderr.trim()),
+    }
+}
+
+/// The peer command line's words for `op`; negative indices (from the end)
+/// are resolved against `shape`, since the command line takes none.
+fn words(op: &Op, shape: &[usize]) -> Option<Vec<String>> {
+    let index = |i: &[i64]| {
+        i.iter()
+            .zip(shape.iter().chain(std::iter::repeat(&0)))
+            .map(|(&i, &n)| {
+                if i < 0 {
+                    (n as i64 + i).to_string()
+                } else {
+                    i.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    Some(match op {
+        Op::Get { index: i } => vec!["get".into(), index(i)],
+        Op::Set { index: i, value } => vec!["set".into(), index(i), value.clone()],
+        Op::Sum => vec!["sum".into()],
+        Op::Fill { value } => vec!["fill".into(), value.clone()],
+        Op::Emit => vec!["emit".into()],
+        Op::Pattern { seed } => vec!["pattern".into(), seed.to_string()],
+        Op::CheckPattern { seed } => vec!["check-pattern".into(), seed.to_string()],
+        _ => return None,
+    })
+}
