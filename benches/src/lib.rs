@@ -1,1 +1,30 @@
-//! placeholder
+//! Benchmarks of handing an n-dimensional array from one process to another:
+//! shared by descriptor (`shm-core`) against copied through a pipe or a Unix
+//! socket, measured next to their floors (memcpy, a bare pipe round trip, and
+//! the same hand-off written with bare `nix` calls).
+//!
+//! The criterion benches live in `benches/transfer.rs`; this library holds
+//! what they share with the child process (`src/bin/bench-child.rs`) and the
+//! chart generator (`src/bin/bench-chart.rs`):
+//!
+//! - [`proto`]: the framing of requests and replies on the control pipe;
+//! - [`peer`]: the parent's handle on a persistent child, with a watchdog;
+//! - [`transport`]: pipe and socket sizing (the copy path done well);
+//! - [`work`]: the fill and checksum every variant uses, so each bench can
+//!   check its result before its timing is trusted;
+//! - [`raw`]: a segment made and attached with bare `nix` calls, for
+//!   `floor/handoff_raw`;
+//! - [`sizes`]: the sizes benchmarked and their labels;
+//! - [`chart`]: reads criterion's estimates and draws an SVG chart.
+//!
+//! See `docs/benchmarks.md` for the results and how to reproduce them.
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod chart;
+pub mod peer;
+pub mod proto;
+pub mod raw;
+pub mod sizes;
+pub mod transport;
+pub mod work;

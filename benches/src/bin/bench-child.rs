@@ -1,0 +1,129 @@
+//! The persistent child process of the benches.
+//!
+//! It serves requests (see `benches::proto`) from its stdin until end of
+//! file or [`Op::Exit`], writing one reply per request to its stdout. Every
+//! mapping or array a request makes is held until its reply is written and
+//! dropped afterwards, so the reply means "the child holds a usable array".
+//! Failures are described on stderr and answered with a failure status.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::os::fd::AsFd;
+use std::process::ExitCode;
+
+use benches::proto::{self, Op, Reply};
+use benches::raw::RawMapping;
+use benches::work;
+use shm_core::{Descriptor, SharedArray};
+
+fn main() -> ExitCode {
+    match serve() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench-child: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Unbuffered handles on fds 0 and 1: std's stdin buffers everything in
+/// 8 KiB (an extra copy of every payload) and its stdout is line-buffered.
+fn raw_stdio() -> io::Result<(File, File)> {
+    let input = File::from(io::stdin().as_fd().try_clone_to_owned()?);
+    let output = File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    Ok((input, output))
+}
+
+fn serve() -> io::Result<()> {
+    let (input, mut output) = raw_stdio()?;
+    // A header and a small payload arrive in one `read`; a large payload
+    // goes straight into the receive buffer once the bytes already buffered
+    // are taken (BufReader bypasses its buffer for large reads).
+    let mut input = BufReader::with_capacity(64 << 10, input);
+    // The receive buffer for copied data, preallocated and pre-faulted by
+    // `Op::Prepare`, and a small one for descriptors and names.
+    let mut buf: Vec<u8> = Vec::new();
+    let mut small: Vec<u8> = Vec::new();
+    while let Some((op, len)) = proto::read_header(&mut input)? {
+        match op {
+            Op::Exit => break,
+            Op::Prepare => {
+                if buf.len() < len {
+                    buf = vec![0u8; len];
+                    work::prefault(&mut buf);
+                }
+                Reply::ok(buf.len() as u64, 0).write_to(&mut output)?;
+            }
+            Op::Recv | Op::RecvSum => {
+                if buf.len() < len {
+                    // Unprepared: still correct, but the parent asked badly.
+                    buf.resize(len, 0);
+                }
+                let data = &mut buf[..len];
+                input.read_exact(data)?;
+                let value = match op {
+                    Op::Recv => work::stamp_check(data),
+                    _ => work::checksum(data),
+                };
+                Reply::ok(len as u64, value).write_to(&mut output)?;
+            }
+            Op::Ping => {
+                read_small(&mut input, &mut small, len)?;
+                Reply::ok(len as u64, work::checksum(&small)).write_to(&mut output)?;
+            }
+            Op::Attach | Op::AttachSum => {
+                read_small(&mut input, &mut small, len)?;
+                let held = attach(&small, op == Op::AttachSum);
+                reply(
+                    &mut output,
+                    held.as_ref().map(|(_, r)| *r).map_err(Clone::clone),
+                )?;
+                // The array is unmapped only now, after the reply.
+                drop(held);
+            }
+            Op::RawAttach => {
+                read_small(&mut input, &mut small, len)?;
+                let held = std::str::from_utf8(&small)
+                    .map_err(|e| e.to_string())
+                    .and_then(|name| RawMapping::attach(name).map_err(|e| e.to_string()));
+                let r = held.as_ref().map(|m| Reply::ok(m.len() as u64, 0));
+                reply(&mut output, r.map_err(Clone::clone))?;
+                drop(held);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_small(input: &mut impl Read, small: &mut Vec<u8>, len: usize) -> io::Result<()> {
+    small.resize(len, 0);
+    input.read_exact(small)
+}
+
+/// Attaches to the array `json` describes and makes a `u8` view; with `sum`,
+/// reads every byte of it. Returns the array (to hold until the reply is
+/// out) and the reply.
+fn attach(json: &[u8], sum: bool) -> Result<(SharedArray, Reply), String> {
+    let text = std::str::from_utf8(json).map_err(|e| e.to_string())?;
+    let descriptor = Descriptor::from_json(text).map_err(|e| e.to_string())?;
+    let array = SharedArray::attach_as::<u8>(&descriptor).map_err(|e| e.to_string())?;
+    let reply = {
+        let view = array.view::<u8>().map_err(|e| e.to_string())?;
+        let value = match (sum, view.as_slice()) {
+            (false, _) => 0,
+            (true, Some(bytes)) => work::checksum(bytes),
+            (true, None) => return Err("the view is not contiguous".into()),
+        };
+        Reply::ok(view.len() as u64, value)
+    };
+    Ok((array, reply))
+}
+
+fn reply(output: &mut File, r: Result<Reply, String>) -> io::Result<()> {
+    let r = r.unwrap_or_else(|e| {
+        eprintln!("bench-child: {e}");
+        Reply::failed()
+    });
+    r.write_to(output)?;
+    output.flush()
+}

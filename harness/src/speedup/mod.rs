@@ -1,0 +1,88 @@
+//! `shm-harness speedup`: the shared_numpy workload (by default 10 float32
+//! arrays of shape (3000, 3000)) from a producer process to a consumer
+//! process, copied against shared, with the in-process floor and, when a
+//! Python with numpy is found, CPython doing the same two ways.
+//!
+//! - Hand-off: the arrays exist before the clock starts; the clock stops
+//!   when the consumer holds all of them as usable arrays. Copied: each
+//!   array's bytes go through a pipe (1 MiB on Linux) straight into a
+//!   preallocated, pre-faulted buffer. Shared: each array's descriptor goes
+//!   through the pipe and the consumer attaches and makes a typed view.
+//! - End-to-end: the producer fills every array and the consumer sums every
+//!   element; the floor is one process doing both with no hand-off.
+//!
+//! The consumer is this binary re-run as `speedup --consumer` (a hidden
+//! flag), started once before anything is timed. Modules: [`workload`]
+//! (arguments, fill values, the sum), [`wire`] (framing), [`producer`]
+//! (timing, checks, the consumer's watchdog), [`consumer`], [`python`]
+//! (finding Python and running `fixtures/python/speedup.py`) and
+//! [`report`] (table and JSON). Exit codes: 0 measured, 1 a run failed or
+//! gave a wrong result (also a failing `speedup.py`), 2 wrong arguments,
+//! 3 a segment could not be made.
+
+mod consumer;
+mod producer;
+mod python;
+mod report;
+mod wire;
+mod workload;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use crate::cli::{SpeedupArgs, TableFormat};
+use crate::peer::{EXIT_USAGE, fail};
+
+use workload::{Workload, with_element};
+
+/// Runs the workload and prints the table (or, with the hidden
+/// `--consumer`, is the consumer).
+pub(crate) fn run(args: &SpeedupArgs) -> ExitCode {
+    let workload = match Workload::from_args(args) {
+        Ok(w) => w,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    if args.consumer {
+        return consumer::run(&workload);
+    }
+    let progress = std::io::stderr().is_terminal();
+    if progress {
+        eprintln!(
+            "speedup: measuring Rust ({} runs of each figure)...",
+            workload.repeat
+        );
+    }
+    let rust = match with_element!(workload.dtype, measure(&workload)) {
+        Ok(figures) => figures,
+        Err(f) => return fail(f.code, format_args!("speedup: {}", f.message)),
+    };
+    let mut python_failed = false;
+    let python = python::locate(&args.python).and_then(|py| {
+        if progress {
+            eprintln!("speedup: measuring CPython with {}...", py.exe);
+        }
+        let figures = python::measure(&py, &workload);
+        python_failed = figures.is_err();
+        figures.map(|f| (py, f))
+    });
+    let report = report::Report {
+        workload: &workload,
+        rust,
+        python,
+    };
+    match args.format {
+        TableFormat::Human => print!("{}", report.human()),
+        TableFormat::Json => println!("{}", report.json()),
+    }
+    if python_failed {
+        return fail(
+            1,
+            "speedup: the CPython measurement failed (see the report)",
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn measure<T: workload::Num>(w: &Workload) -> Result<producer::Figures, producer::Failure> {
+    producer::measure::<T>(w)
+}

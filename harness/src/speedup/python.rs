@@ -1,0 +1,190 @@
+//! The CPython comparison: finds a Python with numpy and runs
+//! `fixtures/python/speedup.py` (built into this binary) on the same
+//! workload, after the Rust figures, so the two never compete for the CPUs.
+
+use std::io::{Read, Seek};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::workload::Workload;
+
+/// The script, as shipped in `fixtures/python/speedup.py`.
+const SCRIPT: &str = include_str!("../../../fixtures/python/speedup.py");
+
+/// Prints the Python and numpy versions, or `-` and why numpy is missing.
+const PROBE: &str = "import sys\n\
+v = '%d.%d.%d' % sys.version_info[:3]\n\
+try:\n    import numpy\n    n = numpy.__version__\n\
+except Exception as e:\n    n = '-' + type(e).__name__\n\
+print(v, n)\n";
+
+/// How long the probe may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the whole CPython measurement may take.
+const RUN_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// The Python interpreter chosen.
+#[derive(Debug, Clone)]
+pub(super) struct Python {
+    /// What was run (`python3`, or a path).
+    pub(super) exe: String,
+    /// `3.11.7`.
+    pub(super) version: String,
+    /// numpy's version.
+    pub(super) numpy: String,
+}
+
+/// The script's medians, in seconds.
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct PythonFigures {
+    /// The multiprocessing start method used.
+    pub(super) start_method: String,
+    /// Hand-off figures.
+    pub(super) handoff: Pair,
+    /// End-to-end figures.
+    pub(super) end_to_end: Pair,
+}
+
+/// Copied and shared medians of one workload.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(super) struct Pair {
+    /// Pickled through a `multiprocessing.Queue`.
+    pub(super) copied_s: f64,
+    /// Shared by `multiprocessing.shared_memory` name.
+    pub(super) shared_s: f64,
+}
+
+/// Finds the interpreter `--python` asks for: `off` (none), `auto`
+/// (`$SHM_HARNESS_PYTHON`, else `python3`) or a path. `Err` says why there is
+/// none, for the report.
+pub(super) fn locate(choice: &str) -> Result<Python, String> {
+    let exe = match choice {
+        "off" => return Err("disabled with --python off".into()),
+        "auto" => std::env::var("SHM_HARNESS_PYTHON")
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+            .unwrap_or_else(|| "python3".into()),
+        path => path.to_owned(),
+    };
+    let mut cmd = Command::new(&exe);
+    cmd.arg("-c").arg(PROBE);
+    let out = match run(cmd, PROBE_TIMEOUT) {
+        Ok(out) => out,
+        Err(e) => return Err(format!("{exe} could not be run ({e})")),
+    };
+    if !out.success {
+        return Err(format!("{exe} failed: {}", last_line(&out.stderr)));
+    }
+    let mut words = out.stdout.split_whitespace();
+    let (Some(version), Some(numpy)) = (words.next(), words.next()) else {
+        return Err(format!("{exe} printed {:?}", out.stdout.trim()));
+    };
+    let parts: Vec<u32> = version.split('.').filter_map(|p| p.parse().ok()).collect();
+    if parts.as_slice() < [3, 8].as_slice() {
+        return Err(format!(
+            "{exe} is Python {version}; multiprocessing.shared_memory needs 3.8 or later"
+        ));
+    }
+    if let Some(why) = numpy.strip_prefix('-') {
+        return Err(format!(
+            "{exe} (Python {version}) has no numpy ({why}); install numpy or pass --python PATH"
+        ));
+    }
+    Ok(Python {
+        exe,
+        version: version.to_owned(),
+        numpy: numpy.to_owned(),
+    })
+}
+
+/// Runs the script on the workload and returns its medians.
+pub(super) fn measure(py: &Python, w: &Workload) -> Result<PythonFigures, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("shm-harness-speedup")
+        .tempdir()
+        .map_err(|e| format!("cannot make a temporary directory: {e}"))?;
+    let script = dir.path().join("speedup.py");
+    std::fs::write(&script, SCRIPT).map_err(|e| format!("cannot write the script: {e}"))?;
+    let mut cmd = Command::new(&py.exe);
+    cmd.arg(&script)
+        .args(["--arrays", &w.arrays.to_string()])
+        .args(["--shape", &w.shape_arg()])
+        .args(["--dtype", &w.dtype.name()])
+        .args(["--repeat", &w.repeat.to_string()])
+        // Also check, untimed, that a segment handed over by a producer
+        // that exits survives (the resource tracker's trap on 3.8-3.12).
+        .arg("--handover");
+    let out = run(cmd, RUN_TIMEOUT).map_err(|e| format!("speedup.py: {e}"))?;
+    if !out.success {
+        return Err(format!("speedup.py failed: {}", last_line(&out.stderr)));
+    }
+    let line = out.stdout.lines().rev().find(|l| !l.trim().is_empty());
+    serde_json::from_str(line.unwrap_or(""))
+        .map_err(|e| format!("speedup.py printed no figures ({e}): {}", out.stdout.trim()))
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no message")
+        .trim()
+}
+
+struct Output {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `cmd` with its output in anonymous files (no pipe can fill up and
+/// block it) and kills it after `timeout`.
+fn run(mut cmd: Command, timeout: Duration) -> Result<Output, String> {
+    let files = (tempfile::tempfile(), tempfile::tempfile());
+    let (Ok(mut out), Ok(mut err)) = files else {
+        return Err("cannot make temporary files".into());
+    };
+    let handles = (out.try_clone(), err.try_clone());
+    let (Ok(o), Ok(e)) = handles else {
+        return Err("cannot duplicate temporary files".into());
+    };
+    // Its own process group, so a timeout also ends the processes it started.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(o)
+        .stderr(e)
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait().map_err(|e| e.to_string())? {
+            Some(s) => break s,
+            None if Instant::now() > deadline => {
+                #[cfg(unix)]
+                {
+                    use nix::sys::signal::{Signal, killpg};
+                    let group = nix::unistd::Pid::from_raw(child.id() as i32);
+                    let _ = killpg(group, Signal::SIGKILL);
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("no result in {timeout:?}; killed"));
+            }
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    let read = |f: &mut std::fs::File| {
+        let mut s = String::new();
+        let _ = f.rewind().and_then(|()| f.read_to_string(&mut s));
+        s
+    };
+    Ok(Output {
+        success: status.success(),
+        stdout: read(&mut out),
+        stderr: read(&mut err),
+    })
+}

@@ -1,0 +1,293 @@
+//! The `speedup` report: a table for people, or one JSON object.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::producer::Figures;
+use super::python::{Python, PythonFigures};
+use super::workload::Workload;
+
+/// Everything measured in one run of `speedup`.
+pub(super) struct Report<'a> {
+    pub(super) workload: &'a Workload,
+    pub(super) rust: Figures,
+    /// The interpreter and its figures, or why there are none.
+    pub(super) python: Result<(Python, PythonFigures), String>,
+}
+
+#[derive(Serialize)]
+struct Json<'a> {
+    workload: JsonWorkload<'a>,
+    handoff: JsonHandoff,
+    end_to_end: JsonEndToEnd,
+}
+
+#[derive(Serialize)]
+struct JsonWorkload<'a> {
+    arrays: usize,
+    shape: &'a [usize],
+    dtype: String,
+    dtype_name: String,
+    array_bytes: usize,
+    total_bytes: usize,
+    statistic: &'static str,
+    repeat: usize,
+    warmup_runs: usize,
+    python: Option<String>,
+    python_note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonHandoff {
+    copied_s: f64,
+    shared_s: f64,
+    python_copied_s: Option<f64>,
+    python_shared_s: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct JsonEndToEnd {
+    copied_s: f64,
+    shared_s: f64,
+    in_process_floor_s: f64,
+    python_copied_s: Option<f64>,
+    python_shared_s: Option<f64>,
+}
+
+impl Report<'_> {
+    fn py(&self) -> Option<&PythonFigures> {
+        self.python.as_ref().ok().map(|(_, f)| f)
+    }
+
+    fn python_about(&self) -> Result<String, String> {
+        match &self.python {
+            Ok((p, f)) => Ok(format!(
+                "{} (Python {}, numpy {}, start method {})",
+                p.exe, p.version, p.numpy, f.start_method
+            )),
+            Err(why) => Err(why.clone()),
+        }
+    }
+
+    /// The JSON object: `{"workload", "handoff", "end_to_end"}`.
+    pub(super) fn json(&self) -> String {
+        let w = self.workload;
+        let r = &self.rust;
+        let py = self.py();
+        let about = self.python_about();
+        let json = Json {
+            workload: JsonWorkload {
+                arrays: w.arrays,
+                shape: &w.shape,
+                dtype: w.dtype.to_string(),
+                dtype_name: w.dtype.name(),
+                array_bytes: w.nbytes,
+                total_bytes: w.total_bytes(),
+                statistic: "median",
+                repeat: w.repeat,
+                warmup_runs: 1,
+                python: about.clone().ok(),
+                python_note: about.err(),
+            },
+            handoff: JsonHandoff {
+                copied_s: r.handoff_copied,
+                shared_s: r.handoff_shared,
+                python_copied_s: py.map(|p| p.handoff.copied_s),
+                python_shared_s: py.map(|p| p.handoff.shared_s),
+            },
+            end_to_end: JsonEndToEnd {
+                copied_s: r.end_to_end_copied,
+                shared_s: r.end_to_end_shared,
+                in_process_floor_s: r.in_process_floor,
+                python_copied_s: py.map(|p| p.end_to_end.copied_s),
+                python_shared_s: py.map(|p| p.end_to_end.shared_s),
+            },
+        };
+        serde_json::to_string(&json).expect("the report serialises")
+    }
+
+    /// The table for people.
+    pub(super) fn human(&self) -> String {
+        let w = self.workload;
+        let r = &self.rust;
+        let py = self.py();
+        let mut out = String::new();
+        let runs = if w.repeat == 1 { "run" } else { "runs" };
+        let _ = writeln!(
+            out,
+            "shm-harness speedup: {} arrays of shape {} {}, {} each ({} in all)",
+            w.arrays,
+            w.shape_text(),
+            w.dtype.name(),
+            bytes(w.nbytes),
+            bytes(w.total_bytes())
+        );
+        let _ = writeln!(
+            out,
+            "From a producer process to a consumer process; process start-up is not timed."
+        );
+        let _ = writeln!(
+            out,
+            "Each time is the median of {} {runs}, after 1 untimed warm-up run.",
+            w.repeat
+        );
+        match self.python_about() {
+            Ok(about) => {
+                let _ = writeln!(out, "Python: {about}");
+            }
+            Err(why) => {
+                let _ = writeln!(out, "Python: no figures: {why}");
+            }
+        }
+
+        let _ = writeln!(
+            out,
+            "\nHand-off: the arrays exist before the clock starts; it stops when the consumer\n\
+             holds all of them as usable arrays."
+        );
+        let base = r.handoff_shared;
+        table(
+            &mut out,
+            "vs Rust shared",
+            &[
+                ("Rust", "copied through a pipe", Some(r.handoff_copied)),
+                ("Rust", "shared by descriptor", Some(r.handoff_shared)),
+                (
+                    "Python",
+                    "pickled through a Queue",
+                    py.map(|p| p.handoff.copied_s),
+                ),
+                (
+                    "Python",
+                    "shared_memory by name",
+                    py.map(|p| p.handoff.shared_s),
+                ),
+            ],
+            base,
+        );
+
+        let _ = writeln!(
+            out,
+            "\nEnd-to-end: the producer fills every array, the consumer sums every element."
+        );
+        table(
+            &mut out,
+            "vs the floor",
+            &[
+                ("Rust", "copied through a pipe", Some(r.end_to_end_copied)),
+                ("Rust", "shared by descriptor", Some(r.end_to_end_shared)),
+                ("Rust", "one process (the floor)", Some(r.in_process_floor)),
+                (
+                    "Python",
+                    "pickled through a Queue",
+                    py.map(|p| p.end_to_end.copied_s),
+                ),
+                (
+                    "Python",
+                    "shared_memory by name",
+                    py.map(|p| p.end_to_end.shared_s),
+                ),
+            ],
+            r.in_process_floor,
+        );
+
+        let mut line = format!(
+            "\nShared is faster than copied by {} (hand-off) and {} (end-to-end) in Rust",
+            ratio(r.handoff_copied / r.handoff_shared),
+            ratio(r.end_to_end_copied / r.end_to_end_shared)
+        );
+        if let Some(p) = py {
+            let _ = write!(
+                line,
+                ",\nby {} and {} in Python. Rust shared is faster than Python shared by {} (hand-off)\n\
+                 and {} (end-to-end)",
+                ratio(p.handoff.copied_s / p.handoff.shared_s),
+                ratio(p.end_to_end.copied_s / p.end_to_end.shared_s),
+                ratio(p.handoff.shared_s / r.handoff_shared),
+                ratio(p.end_to_end.shared_s / r.end_to_end_shared)
+            );
+        }
+        let _ = writeln!(out, "{line}.");
+        out
+    }
+}
+
+/// Rows of `(language, how, seconds)` with a ratio column against `base`.
+fn table(out: &mut String, ratio_head: &str, rows: &[(&str, &str, Option<f64>)], base: f64) {
+    let _ = writeln!(
+        out,
+        "  {:<8}{:<26}{:>10}  {:>15}",
+        "", "", "time", ratio_head
+    );
+    for &(lang, how, secs) in rows {
+        let (t, x) = match secs {
+            Some(s) => (time(s), ratio(s / base)),
+            None => ("-".to_owned(), "-".to_owned()),
+        };
+        let _ = writeln!(out, "  {lang:<8}{how:<26}{t:>10}  {x:>15}");
+    }
+}
+
+/// `123 µs`, `4.56 ms`, `1.35 s`.
+pub(super) fn time(seconds: f64) -> String {
+    let (v, unit) = if seconds >= 1.0 {
+        (seconds, "s")
+    } else if seconds >= 1e-3 {
+        (seconds * 1e3, "ms")
+    } else {
+        (seconds * 1e6, "µs")
+    };
+    // Thresholds just below 100 and 10, so 99.99 prints as `100`, not `100.0`.
+    if v >= 99.95 {
+        format!("{v:.0} {unit}")
+    } else if v >= 9.995 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.2} {unit}")
+    }
+}
+
+/// `1231x`, `63.4x`, `1.27x`.
+pub(super) fn ratio(x: f64) -> String {
+    if !x.is_finite() {
+        "-".into()
+    } else if x >= 99.95 {
+        format!("{x:.0}x")
+    } else if x >= 9.995 {
+        format!("{x:.1}x")
+    } else {
+        format!("{x:.2}x")
+    }
+}
+
+/// `34.3 MiB`.
+fn bytes(n: usize) -> String {
+    let n = n as f64;
+    if n >= (1u64 << 30) as f64 {
+        format!("{:.1} GiB", n / (1u64 << 30) as f64)
+    } else if n >= (1u64 << 20) as f64 {
+        format!("{:.1} MiB", n / (1u64 << 20) as f64)
+    } else if n >= 1024.0 {
+        format!("{:.1} KiB", n / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(time(0.000_123_4), "123 µs");
+        assert_eq!(time(0.004_56), "4.56 ms");
+        assert_eq!(time(1.353), "1.35 s");
+        assert_eq!(ratio(1231.2), "1231x");
+        assert_eq!(ratio(63.43), "63.4x");
+        assert_eq!(ratio(1.266), "1.27x");
+        assert_eq!(bytes(36_000_000), "34.3 MiB");
+        assert_eq!(bytes(16384), "16.0 KiB");
+    }
+}

@@ -1,0 +1,182 @@
+//! `shm-harness speedup` on a tiny workload: the shape of its output, never
+//! its speed (figures live in the benchmarks and docs/benchmarks.md).
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn speedup(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("shm-harness")
+        .expect("the binary is built")
+        .arg("speedup")
+        .args(args)
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .expect("speedup runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+fn positive(v: &Value, what: &str) {
+    let x = v
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what} is {v}, not a number"));
+    assert!(x > 0.0 && x.is_finite(), "{what} = {x}");
+}
+
+/// Checks the object shape; returns whether the Python figures are there.
+fn check_shape(report: &Value) -> bool {
+    assert_eq!(keys(report), ["end_to_end", "handoff", "workload"]);
+    let h = &report["handoff"];
+    let e = &report["end_to_end"];
+    assert_eq!(
+        keys(h),
+        ["copied_s", "python_copied_s", "python_shared_s", "shared_s"]
+    );
+    assert_eq!(
+        keys(e),
+        [
+            "copied_s",
+            "in_process_floor_s",
+            "python_copied_s",
+            "python_shared_s",
+            "shared_s"
+        ]
+    );
+    for (v, what) in [
+        (&h["copied_s"], "handoff.copied_s"),
+        (&h["shared_s"], "handoff.shared_s"),
+        (&e["copied_s"], "end_to_end.copied_s"),
+        (&e["shared_s"], "end_to_end.shared_s"),
+        (&e["in_process_floor_s"], "end_to_end.in_process_floor_s"),
+    ] {
+        positive(v, what);
+    }
+    let has_python = !h["python_copied_s"].is_null();
+    for v in [
+        &h["python_copied_s"],
+        &h["python_shared_s"],
+        &e["python_copied_s"],
+        &e["python_shared_s"],
+    ] {
+        if has_python {
+            positive(v, "a python figure");
+        } else {
+            assert!(v.is_null(), "python figures are all null or all numbers");
+        }
+    }
+    let w = &report["workload"];
+    if has_python {
+        assert!(w["python"].is_string() && w["python_note"].is_null(), "{w}");
+    } else {
+        assert!(w["python"].is_null() && w["python_note"].is_string(), "{w}");
+    }
+    has_python
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let (code, out, err) = speedup(&[
+        "--arrays", "2", "--shape", "64,64", "--python", "off", "--format", "json", "--repeat", "1",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "one JSON object on one line: {out}");
+    let report: Value = serde_json::from_str(lines[0]).expect("valid JSON");
+    assert!(
+        !check_shape(&report),
+        "--python off gives no Python figures"
+    );
+    let w = &report["workload"];
+    assert_eq!(w["arrays"], 2);
+    assert_eq!(w["shape"], serde_json::json!([64, 64]));
+    assert_eq!(w["dtype_name"], "float32");
+    assert_eq!(w["array_bytes"], 64 * 64 * 4);
+    assert_eq!(w["total_bytes"], 2 * 64 * 64 * 4);
+    assert_eq!(w["repeat"], 1);
+    assert_eq!(w["statistic"], "median");
+    assert_eq!(w["python_note"], "disabled with --python off");
+}
+
+#[test]
+fn human_report_names_every_figure_and_the_repetitions() {
+    let (code, out, err) = speedup(&[
+        "--arrays", "3", "--shape", "10", "--dtype", "int64", "--python", "off", "--repeat", "3",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    for needle in [
+        "3 arrays of shape (10,) int64",
+        "median of 3 runs",
+        "Hand-off",
+        "End-to-end",
+        "copied through a pipe",
+        "shared by descriptor",
+        "one process (the floor)",
+        "Python: no figures: disabled with --python off",
+    ] {
+        assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn a_python_without_numpy_gives_null_figures_and_says_why() {
+    let (code, out, err) = speedup(&[
+        "--arrays",
+        "1",
+        "--shape",
+        "8",
+        "--python",
+        "/nonexistent/python3",
+        "--format",
+        "json",
+        "--repeat",
+        "1",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    let report: Value = serde_json::from_str(out.trim()).expect("valid JSON");
+    assert!(!check_shape(&report));
+    let note = report["workload"]["python_note"].as_str().unwrap();
+    assert!(note.contains("/nonexistent/python3"), "{note}");
+}
+
+#[test]
+fn auto_python_gives_figures_or_a_reason() {
+    // Whatever this machine has: numbers with numpy, a reason without.
+    let (code, out, err) = speedup(&[
+        "--arrays", "2", "--shape", "16,16", "--format", "json", "--repeat", "1",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    let report: Value = serde_json::from_str(out.trim()).expect("valid JSON");
+    check_shape(&report);
+}
+
+#[test]
+fn wrong_arguments_exit_2() {
+    for args in [
+        &["--arrays", "0"][..],
+        &["--repeat", "0"],
+        &["--shape", "0,5"],
+        &["--dtype", "complex64"],
+        &["--dtype", "nonsense"],
+        &["--shape", "-1"],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["--python", "off"]);
+        let (code, _, err) = speedup(&all);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+}
