@@ -19,6 +19,7 @@ mod report;
 mod run;
 mod runner;
 mod speedup;
+mod words;
 
 use std::process::ExitCode;
 

@@ -483,28 +483,13 @@ fn check_elements(
     for i in range {
         let found = Scalar::from_bytes(dtype, &bytes[i * size..(i + 1) * size]).map_err(err)?;
         let expected = want(i);
-        if !same(&found, &expected) {
+        if !found.same_value(&expected) {
             return Err(Reply::mismatch(format!(
                 "element {i} (flat): expected {expected}, found {found}"
             )));
         }
     }
     Ok(())
-}
-
-/// Value equality across representations (F64(1.0) equals F32(1.0)).
-pub(crate) fn same(a: &Scalar, b: &Scalar) -> bool {
-    match (a, b) {
-        (Scalar::Int(x), Scalar::Int(y)) => x == y,
-        (Scalar::Bool(x), Scalar::Bool(y)) => x == y,
-        _ => match (a.complex(), b.complex()) {
-            (Some(x), Some(y)) => {
-                let eq = |p: f64, q: f64| p == q || (p.is_nan() && q.is_nan());
-                eq(x.re, y.re) && eq(x.im, y.im)
-            }
-            _ => false,
-        },
-    }
 }
 
 /// Makes (and drops) a typed view of `want`, to exercise the element check.

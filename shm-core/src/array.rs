@@ -25,7 +25,7 @@
 use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Data, Dimension, IxDyn, ShapeBuilder};
 
 use crate::descriptor::{Descriptor, Order};
-use crate::dtype::{DType, Kind};
+use crate::dtype::DType;
 use crate::element::Element;
 use crate::error::{Error, Result, SizeExpectation};
 use crate::scalar::Scalar;
@@ -212,52 +212,12 @@ impl SharedArray {
     /// Writes `value` into every element.
     pub fn fill(&mut self, value: Scalar) -> Result<()> {
         let dtype = self.descriptor.dtype();
-        let mut one = [0u8; 16];
-        let one = &mut one[..dtype.itemsize()];
-        value.to_bytes(dtype, one)?;
-        for chunk in self.bytes_mut().chunks_exact_mut(one.len()) {
-            chunk.copy_from_slice(one);
-        }
-        Ok(())
+        crate::scalar::fill(dtype, value, self.bytes_mut())
     }
 
-    /// The sum of all elements: an integer for bool and integer arrays, a
-    /// float64 for float arrays and a complex128 for complex ones (numpy's
-    /// `sum` accumulates floats in their own precision, so float32 sums may
-    /// differ in the last places).
+    /// The sum of all elements (see [`crate::scalar::sum`]).
     pub fn sum(&self) -> Result<Scalar> {
-        let dtype = self.descriptor.dtype();
-        let values = self
-            .bytes()
-            .chunks_exact(dtype.itemsize())
-            .map(|b| Scalar::from_bytes(dtype, b));
-        Ok(match dtype.kind() {
-            Kind::Bool | Kind::Int | Kind::UInt => {
-                let mut total: i128 = 0;
-                for v in values {
-                    total = total.wrapping_add(match v? {
-                        Scalar::Bool(b) => i128::from(b),
-                        Scalar::Int(n) => n,
-                        other => unreachable!("{other:?} in an integer array"),
-                    });
-                }
-                Scalar::Int(total)
-            }
-            Kind::Float => {
-                let mut total = 0.0;
-                for v in values {
-                    total += v?.real().expect("float elements are real");
-                }
-                Scalar::F64(total)
-            }
-            Kind::Complex => {
-                let mut total = num_complex::Complex::new(0.0, 0.0);
-                for v in values {
-                    total += v?.complex().expect("complex elements are complex");
-                }
-                Scalar::C128(total)
-            }
-        })
+        crate::scalar::sum(self.descriptor.dtype(), self.bytes())
     }
 
     /// Byte range of the element at `index` within [`bytes`](Self::bytes).

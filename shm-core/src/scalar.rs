@@ -190,6 +190,73 @@ impl Scalar {
     }
 }
 
+impl Scalar {
+    /// Equality of values across representations (`F64(1.0)` equals
+    /// `F32(1.0)` and `Int(1)`), with NaN equal to NaN, so that a value read
+    /// back can be compared with the value written.
+    pub fn same_value(&self, other: &Scalar) -> bool {
+        match (self, other) {
+            (Scalar::Int(x), Scalar::Int(y)) => x == y,
+            (Scalar::Bool(x), Scalar::Bool(y)) => x == y,
+            _ => match (self.complex(), other.complex()) {
+                (Some(x), Some(y)) => {
+                    let eq = |p: f64, q: f64| p == q || (p.is_nan() && q.is_nan());
+                    eq(x.re, y.re) && eq(x.im, y.im)
+                }
+                _ => false,
+            },
+        }
+    }
+}
+
+/// The sum of the `dtype` elements in `bytes`, in memory order: an integer
+/// for bool and integer types (exact, in 128 bits), a float64 for floats and
+/// a complex128 for complex numbers. numpy's `sum` accumulates floats in
+/// their own precision, so float32 sums may differ in the last places.
+pub fn sum(dtype: DType, bytes: &[u8]) -> Result<Scalar> {
+    let values = bytes
+        .chunks_exact(dtype.itemsize())
+        .map(|b| Scalar::from_bytes(dtype, b));
+    Ok(match dtype.kind() {
+        Kind::Bool | Kind::Int | Kind::UInt => {
+            let mut total: i128 = 0;
+            for v in values {
+                total = total.wrapping_add(match v? {
+                    Scalar::Bool(b) => i128::from(b),
+                    Scalar::Int(n) => n,
+                    other => unreachable!("{other:?} in an integer array"),
+                });
+            }
+            Scalar::Int(total)
+        }
+        Kind::Float => {
+            let mut total = 0.0;
+            for v in values {
+                total += v?.real().expect("float elements are real");
+            }
+            Scalar::F64(total)
+        }
+        Kind::Complex => {
+            let mut total = Complex::new(0.0, 0.0);
+            for v in values {
+                total += v?.complex().expect("complex elements are complex");
+            }
+            Scalar::C128(total)
+        }
+    })
+}
+
+/// Writes `value` into every `dtype` element of `bytes`.
+pub fn fill(dtype: DType, value: Scalar, bytes: &mut [u8]) -> Result<()> {
+    let mut one = [0u8; 16];
+    let one = &mut one[..dtype.itemsize()];
+    value.to_bytes(dtype, one)?;
+    for chunk in bytes.chunks_exact_mut(one.len()) {
+        chunk.copy_from_slice(one);
+    }
+    Ok(())
+}
+
 /// Reverses each component's bytes when `dtype` is big-endian, turning
 /// little-endian bytes into the dtype's order and back.
 fn to_little_endian(dtype: DType, bytes: &mut [u8]) {
@@ -388,6 +455,32 @@ mod tests {
             .to_bytes(dt(">c8"), &mut c)
             .unwrap();
         assert_eq!(c, [0x3f, 0x80, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn values_compare_across_representations() {
+        assert!(Scalar::F64(1.0).same_value(&Scalar::F32(1.0)));
+        assert!(Scalar::F64(2.0).same_value(&Scalar::Int(2)));
+        assert!(Scalar::F64(f64::NAN).same_value(&Scalar::F16(f16::NAN)));
+        assert!(!Scalar::F64(0.5).same_value(&Scalar::F64(0.25)));
+        assert!(!Scalar::Bool(true).same_value(&Scalar::Int(2)));
+        assert!(
+            Scalar::C128(Complex::new(1.0, -1.0)).same_value(&Scalar::C64(Complex::new(1.0, -1.0)))
+        );
+    }
+
+    #[test]
+    fn sum_and_fill_over_bytes_in_either_order() {
+        let be = dt(">i2");
+        let mut bytes = [0u8; 6];
+        fill(be, Scalar::Int(-3), &mut bytes).unwrap();
+        assert_eq!(bytes, [0xff, 0xfd, 0xff, 0xfd, 0xff, 0xfd]);
+        assert_eq!(sum(be, &bytes).unwrap(), Scalar::Int(-9));
+        assert!(fill(be, Scalar::Int(1 << 20), &mut bytes).is_err());
+        assert_eq!(
+            sum(dt("<c8"), &[]).unwrap(),
+            Scalar::C128(Complex::new(0.0, 0.0))
+        );
     }
 
     #[test]

@@ -42,10 +42,14 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use shared_memory::{Shmem, ShmemConf, ShmemError};
 use shm_core::descriptor::Order;
-use shm_core::{DType, Descriptor, Error, Kind, Scalar, SizeExpectation};
+use shm_core::{DType, Descriptor, Error, Scalar, SizeExpectation};
 
 #[path = "../pattern.rs"]
 mod pattern;
+#[path = "../words.rs"]
+mod words;
+
+use words::{parse_index, parse_shape};
 
 /// Exit code for a `check-pattern` that found a wrong element.
 const EXIT_CHECK: u8 = 1;
@@ -155,7 +159,7 @@ fn os_id(name: &str) -> String {
 fn create(args: &CreateArgs) -> ExitCode {
     let signals = release::block();
     let made = (|| {
-        let shape = parse_list(&args.shape, "shape")?;
+        let shape = parse_shape(&args.shape)?;
         let dtype = DType::parse(&args.dtype)?;
         let fill = args
             .fill
@@ -219,8 +223,8 @@ fn parse_op(words: &[String]) -> Result<Op, Error> {
     Ok(match words.as_slice() {
         ["sum"] => Op::Sum,
         ["emit"] => Op::Emit,
-        ["get", i] => Op::Get(parse_list(i, "index")?),
-        ["set", i, v] => Op::Set(parse_list(i, "index")?, (*v).to_owned()),
+        ["get", i] => Op::Get(parse_index(i)?),
+        ["set", i, v] => Op::Set(parse_index(i)?, (*v).to_owned()),
         ["fill", v] => Op::Fill((*v).to_owned()),
         ["pattern", s] => Op::Pattern(seed(s)?),
         ["check-pattern", s] => Op::CheckPattern(seed(s)?),
@@ -401,46 +405,12 @@ impl<'a> Data<'a> {
     }
 
     fn fill(&mut self, value: Scalar) -> Result<(), Error> {
-        let dtype = self.dtype();
-        let mut one = [0u8; 16];
-        let one = &mut one[..dtype.itemsize()];
-        value.to_bytes(dtype, one)?;
-        for chunk in self.bytes.chunks_exact_mut(one.len()) {
-            chunk.copy_from_slice(one);
-        }
-        Ok(())
+        shm_core::scalar::fill(self.dtype(), value, self.bytes)
     }
 
-    /// As `SharedArray::sum`: exact integers, float64 for floats, complex128
-    /// for complex, added in memory order.
+    /// As `SharedArray::sum`.
     fn sum(&self) -> Result<Scalar, Error> {
-        Ok(match self.dtype().kind() {
-            Kind::Bool | Kind::Int | Kind::UInt => {
-                let mut total: i128 = 0;
-                for v in self.elements() {
-                    total = total.wrapping_add(match v? {
-                        Scalar::Bool(b) => i128::from(b),
-                        Scalar::Int(n) => n,
-                        other => unreachable!("{other:?} in an integer array"),
-                    });
-                }
-                Scalar::Int(total)
-            }
-            Kind::Float => {
-                let mut total = 0.0;
-                for v in self.elements() {
-                    total += v?.real().expect("float elements are real");
-                }
-                Scalar::F64(total)
-            }
-            Kind::Complex => {
-                let mut total = shm_core::Complex::new(0.0, 0.0);
-                for v in self.elements() {
-                    total += v?.complex().expect("complex elements are complex");
-                }
-                Scalar::C128(total)
-            }
-        })
+        shm_core::scalar::sum(self.dtype(), self.bytes)
     }
 
     /// Writes the shared pattern (`pattern.rs`) into every element.
@@ -461,7 +431,7 @@ impl<'a> Data<'a> {
             let buf = &mut buf[..dtype.itemsize()];
             pattern::value(dtype, i, seed).to_bytes(dtype, buf)?;
             let expected = Scalar::from_bytes(dtype, buf)?;
-            if !same(&found, &expected) {
+            if !found.same_value(&expected) {
                 return Ok(Some(format!(
                     "element {i} (flat): expected {expected}, found {found}"
                 )));
@@ -469,44 +439,6 @@ impl<'a> Data<'a> {
         }
         Ok(None)
     }
-}
-
-/// Value equality with NaN equal to NaN.
-fn same(a: &Scalar, b: &Scalar) -> bool {
-    match (a, b) {
-        (Scalar::Int(x), Scalar::Int(y)) => x == y,
-        (Scalar::Bool(x), Scalar::Bool(y)) => x == y,
-        _ => match (a.complex(), b.complex()) {
-            (Some(x), Some(y)) => {
-                let eq = |p: f64, q: f64| p == q || (p.is_nan() && q.is_nan());
-                eq(x.re, y.re) && eq(x.im, y.im)
-            }
-            _ => false,
-        },
-    }
-}
-
-/// Parses `5,5` (also `(5,)`, `()`); the empty string is the 0-d shape.
-fn parse_list(text: &str, what: &str) -> Result<Vec<usize>, Error> {
-    let t = text.trim();
-    let t = t
-        .strip_prefix('(')
-        .and_then(|t| t.strip_suffix(')'))
-        .unwrap_or(t);
-    let t = t.trim().strip_suffix(',').unwrap_or(t.trim());
-    if t.is_empty() {
-        return Ok(Vec::new());
-    }
-    t.split(',')
-        .map(str::trim)
-        .map(|p| {
-            p.parse::<usize>().map_err(|_| {
-                Error::InvalidArgument(format!(
-                    "{what} {text:?}: {p:?} is not a non-negative integer"
-                ))
-            })
-        })
-        .collect()
 }
 
 /// Holding a created segment until stdin closes or a signal arrives.

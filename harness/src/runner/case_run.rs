@@ -10,7 +10,7 @@ use super::child::{ChildProc, Exit, Lost};
 use super::foreign::{Foreign, PeerSpec, Side, is_foreign, not_applicable};
 use super::{CaseRun, Mode, Outcome, Settings};
 use crate::cases::Case;
-use crate::ops::{Op, Reply, Worker, same};
+use crate::ops::{Op, Reply, Worker};
 
 /// How long children get to exit after a run before they are killed.
 const GRACE: Duration = Duration::from_secs(5);
@@ -325,7 +325,7 @@ impl Run {
         }
         let any = DType::parse("complex128").expect("a modelled dtype");
         match (Scalar::parse(any, want), Scalar::parse(any, got)) {
-            (Ok(a), Ok(b)) => same(&a, &b),
+            (Ok(a), Ok(b)) => a.same_value(&b),
             _ => false,
         }
     }
