@@ -78,6 +78,7 @@ impl Registry {
             empty: true,
             serve: false,
             layout: None,
+            side_unsupported: None,
             deviations: Vec::new(),
         };
         match name {
@@ -101,6 +102,14 @@ impl Registry {
                 ]);
                 s.form = "wetlands";
                 s.serve = true;
+                if cfg!(target_os = "macos") {
+                    // Wetlands requires the real size to equal segment_size,
+                    // and macOS reports sizes rounded up to whole pages.
+                    s.side_unsupported = Some((
+                        Side::Attaches,
+                        "Wetlands refuses segments whose page-rounded size differs from segment_size, which macOS reports for every segment that is not a whole number of pages".into(),
+                    ));
+                }
                 s.deviations.push((
                     "empty-array",
                     Side::Attaches,

@@ -623,6 +623,10 @@ fn wetlands_creates_rust_attaches() {
 }
 
 #[test]
+#[cfg_attr(
+    target_os = "macos",
+    ignore = "Wetlands refuses a segment whose real size differs from segment_size, and macOS rounds sizes up to whole pages"
+)]
 fn rust_creates_wetlands_attaches() {
     if let Some(peer) = wetlands_peer() {
         run_matrix(&peer, rust_creates, "attaches, rust creates");

@@ -38,6 +38,8 @@ pub(crate) struct PeerSpec {
     pub(crate) serve: bool,
     /// The segment layout it needs from a Rust creator (`sharedarray`).
     pub(crate) layout: Option<&'static str>,
+    /// A side the peer cannot take on this OS, with the reason.
+    pub(crate) side_unsupported: Option<(Side, String)>,
     /// Cases where the peer knowingly differs: (case, side, reason). They
     /// are reported as skipped with the reason, so the difference is seen.
     pub(crate) deviations: Vec<(&'static str, Side, String)>,
@@ -89,6 +91,11 @@ fn verifier_op(op: &Op) -> bool {
 
 /// Why `case` cannot run with `peer` on `side`, if it cannot.
 pub(crate) fn not_applicable(case: &Case, peer: &PeerSpec, side: Side) -> Option<String> {
+    if let Some((s, why)) = &peer.side_unsupported {
+        if *s == side {
+            return Some(why.clone());
+        }
+    }
     if let Some((_, _, why)) = peer
         .deviations
         .iter()
