@@ -196,3 +196,32 @@ fn the_binary_passes_its_own_catalogue_as_a_foreign_peer() {
     }
     assert!(out.status.success());
 }
+
+#[test]
+fn matrix_counts_each_direction_over_the_cases_that_apply() {
+    let out = bin()
+        .args(["matrix", "--peer", "cli", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["failures"], serde_json::json!([]));
+    let cli = &v["matrix"]["cli"];
+    for side in ["peer_creates_rust_attaches", "rust_creates_peer_attaches"] {
+        let cell = &cli[side];
+        let passed = cell["passed"].as_u64().unwrap();
+        assert_eq!(cell["total"].as_u64(), Some(passed), "{cell}");
+        assert!(passed >= 40, "{side}: {cell}");
+        assert!(cell["not_applicable"].as_u64().unwrap() > 0, "{cell}");
+    }
+    assert_eq!(cli["unavailable"], Value::Null);
+
+    let human = bin().args(["matrix", "--peer", "cli"]).output().unwrap();
+    let text = String::from_utf8(human.stdout).unwrap();
+    let row = text.lines().find(|l| l.starts_with("cli ")).unwrap();
+    assert_eq!(
+        row.split_whitespace().filter(|w| w.contains('/')).count(),
+        2,
+        "{text}"
+    );
+}
