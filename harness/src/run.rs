@@ -87,7 +87,7 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
         report.case(&run)
     };
     // Rust first, in every mode: fork mode must come before foreign peers,
-    // whose runs may start helper threads on some systems.
+    // whose runs start reader threads on Windows (fork needs one thread).
     if peer_names.iter().any(|p| p == "rust") {
         for case in &selected {
             for mode in modes_for(case, args.mode) {
