@@ -86,8 +86,7 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
         summary.add(&run);
         report.case(&run)
     };
-    // Rust first, in every mode: fork mode must come before foreign peers,
-    // whose runs start reader threads on Windows (fork needs one thread).
+    // Rust first, in every mode; then each foreign peer, in spawn mode.
     if peer_names.iter().any(|p| p == "rust") {
         for case in &selected {
             for mode in modes_for(case, args.mode) {
