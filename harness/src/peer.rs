@@ -5,7 +5,7 @@
 //! dtype, index, value), 3 when the segment operation fails (not found,
 //! already exists, size or dtype mismatch, out of space, OS error).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use shm_core::{DType, Descriptor, Error, Scalar, SharedArray};
@@ -42,22 +42,12 @@ fn fail_with(err: Error) -> ExitCode {
     fail(exit_code(&err), err)
 }
 
+use crate::words;
 pub(crate) use crate::words::{parse_index, parse_shape};
 
 /// Reads a descriptor argument: JSON text, `@FILE`, or `-` for stdin.
 pub(crate) fn read_descriptor(arg: &str) -> Result<Descriptor, Error> {
-    let text = if arg == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| Error::InvalidDescriptor(format!("cannot read stdin: {e}")))?;
-        s
-    } else if let Some(path) = arg.strip_prefix('@') {
-        std::fs::read_to_string(path)
-            .map_err(|e| Error::InvalidDescriptor(format!("cannot read {path}: {e}")))?
-    } else {
-        arg.to_owned()
-    };
+    let text = words::descriptor_text(arg)?;
     // `"layout": "sharedarray"`: attach by name; shape and dtype from the trailer.
     if let Some(d) = shm_core::foreign::sharedarray::from_json(&text)? {
         return Ok(d);

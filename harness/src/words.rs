@@ -1,9 +1,29 @@
-//! The command line's list words: shapes (`5,5`) and indices (`1,2`).
+//! The command line's words that every Rust peer reads alike: shapes
+//! (`5,5`), indices (`1,2`) and descriptor arguments (`JSON|@FILE|-`).
 //!
 //! Shared by `shm-harness` and `shared_memory_peer` (included by path), so
 //! every Rust peer reads them alike.
 
+use std::io::Read;
+
 use shm_core::Error;
+
+/// The text of a descriptor argument: the JSON itself, `@FILE`, or `-` for
+/// stdin.
+pub(crate) fn descriptor_text(arg: &str) -> Result<String, Error> {
+    if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::InvalidDescriptor(format!("cannot read stdin: {e}")))?;
+        Ok(s)
+    } else if let Some(path) = arg.strip_prefix('@') {
+        std::fs::read_to_string(path)
+            .map_err(|e| Error::InvalidDescriptor(format!("cannot read {path}: {e}")))
+    } else {
+        Ok(arg.to_owned())
+    }
+}
 
 /// Parses `5,5` into a shape; the empty string (or `()`) is the 0-d shape.
 pub(crate) fn parse_shape(text: &str) -> Result<Vec<usize>, Error> {

@@ -36,7 +36,7 @@
 //! operation (not found, already exists, size, OS error); every failure
 //! prints one `error: ...` line on stderr.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -238,18 +238,7 @@ fn parse_op(words: &[String]) -> Result<Op, Error> {
 }
 
 fn read_descriptor(arg: &str) -> Result<Descriptor, Error> {
-    let text = if arg == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| Error::InvalidDescriptor(format!("cannot read stdin: {e}")))?;
-        s
-    } else if let Some(path) = arg.strip_prefix('@') {
-        std::fs::read_to_string(path)
-            .map_err(|e| Error::InvalidDescriptor(format!("cannot read {path}: {e}")))?
-    } else {
-        arg.to_owned()
-    };
+    let text = words::descriptor_text(arg)?;
     Descriptor::from_json(&text)
 }
 
