@@ -227,7 +227,7 @@ impl Worker {
         }
     }
 
-    fn segment_mut(&mut self) -> Result<&mut Segment, Reply> {
+    fn segment_mut(&mut self) -> Result<&mut shm_core::LeasedSegment, Reply> {
         self.array_mut()?
             .segment_mut()
             .ok_or_else(|| err(Error::InvalidArgument("the array has no segment".into())))
@@ -365,7 +365,7 @@ impl Worker {
                 if name_is_current(self, &name) {
                     self.segment_mut()?.unlink().map_err(err)?;
                 } else {
-                    shm_core::segment::unlink(&name).map_err(err)?;
+                    shm_core::lease::unlink(&name).map_err(err)?;
                 }
                 Ok("ok".into())
             }

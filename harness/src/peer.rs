@@ -232,7 +232,7 @@ pub(crate) fn peer(args: &PeerArgs) -> ExitCode {
 
 /// `shm-harness unlink`.
 pub(crate) fn unlink(args: &UnlinkArgs) -> ExitCode {
-    match shm_core::segment::unlink(&args.name) {
+    match shm_core::lease::unlink(&args.name) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail_with(e),
     }

@@ -147,7 +147,7 @@ fn dtype_mismatch_from_the_dev_blog_is_an_attach_error_on_linux() {
         held.name()
     );
     let (code, _, err) = peer(&wrong, &["sum"]);
-    if shm_core::array::EXACT_SIZES {
+    if shm_core::segment::EXACT_SIZES {
         assert_eq!(code, 3, "{err}");
         assert!(err.contains("== 100") && err.contains("200"), "{err}");
     } else {

@@ -105,7 +105,7 @@ impl Names {
 impl Drop for Names {
     fn drop(&mut self) {
         for name in &self.0 {
-            let _ = shm_core::segment::unlink(name);
+            let _ = shm_core::lease::unlink(name);
         }
     }
 }

@@ -27,18 +27,19 @@ use ndarray::{ArrayBase, ArrayViewD, ArrayViewMutD, Data, Dimension, IxDyn, Shap
 use crate::descriptor::{Descriptor, Order};
 use crate::dtype::DType;
 use crate::element::Element;
-use crate::error::{Error, Result, SizeExpectation};
+use crate::error::{Error, Result};
+use crate::lease::LeasedSegment;
 use crate::scalar::Scalar;
-use crate::segment::Segment;
-
-/// Whether this OS reports a segment's exact size (Linux), so that
-/// `segment_size` can be checked for equality at attach time.
-pub const EXACT_SIZES: bool = cfg!(any(target_os = "linux", target_os = "android"));
+use crate::segment::{EXACT_SIZES, Segment};
 
 /// An n-dimensional array in a named shared-memory segment.
+///
+/// An array this process created owns its segment: dropping it unlinks the
+/// segment, and a lease in the ledger names this process meanwhile (see
+/// [`crate::lease`]). An attached array owns nothing until it adopts.
 #[derive(Debug)]
 pub struct SharedArray {
-    segment: Option<Segment>,
+    segment: Option<LeasedSegment>,
     descriptor: Descriptor,
 }
 
@@ -60,11 +61,17 @@ impl SharedArray {
         let probe = Descriptor::new(name.unwrap_or("probe"), shape, dtype)?;
         let size = probe.nbytes().max(1);
         let segment = match name {
-            Some(n) => Segment::create(n, size)?,
-            None => Segment::create_unique(size)?,
+            Some(n) => LeasedSegment::create(n, size)?,
+            None => LeasedSegment::create_unique(size)?,
         };
-        let descriptor =
-            Descriptor::build(Some(segment.name()), shape, dtype, Order::C, 0, Some(size))?;
+        let descriptor = Descriptor::build(
+            Some(segment.segment().name()),
+            shape,
+            dtype,
+            Order::C,
+            0,
+            Some(size),
+        )?;
         Ok(SharedArray {
             segment: Some(segment),
             descriptor,
@@ -101,27 +108,8 @@ impl SharedArray {
                 descriptor: descriptor.clone(),
             });
         };
-        let segment = Segment::attach(name)?;
-        let found = segment.len();
-        let mismatch = |expected| Error::SizeMismatch {
-            name: name.to_owned(),
-            expected,
-            found,
-        };
-        if found < descriptor.required_size() {
-            return Err(mismatch(SizeExpectation::AtLeast(
-                descriptor.required_size(),
-            )));
-        }
-        let descriptor = match descriptor.segment_size() {
-            Some(size) if EXACT_SIZES && found != size => {
-                return Err(mismatch(SizeExpectation::Exactly(size)));
-            }
-            Some(_) => descriptor.clone(),
-            // Where sizes are exact, what the OS reports is what was asked for.
-            None if EXACT_SIZES => descriptor.with_segment_size(found)?,
-            None => descriptor.clone(),
-        };
+        let segment = LeasedSegment::attach(name)?;
+        let descriptor = descriptor.check_size(segment.segment().len(), EXACT_SIZES)?;
         Ok(SharedArray {
             segment: Some(segment),
             descriptor,
@@ -142,12 +130,13 @@ impl SharedArray {
 
     /// The segment, unless the array is an empty one with no segment.
     pub fn segment(&self) -> Option<&Segment> {
-        self.segment.as_ref()
+        self.segment.as_ref().map(LeasedSegment::segment)
     }
 
-    /// The segment, mutably (to [`Segment::disown`], [`Segment::adopt`] or
-    /// [`Segment::unlink`] it).
-    pub fn segment_mut(&mut self) -> Option<&mut Segment> {
+    /// The segment with its lease, mutably (to
+    /// [`disown`](LeasedSegment::disown), [`adopt`](LeasedSegment::adopt) or
+    /// [`unlink`](LeasedSegment::unlink) it), unless the array has none.
+    pub fn segment_mut(&mut self) -> Option<&mut LeasedSegment> {
         self.segment.as_mut()
     }
 
@@ -155,7 +144,7 @@ impl SharedArray {
     pub fn bytes(&self) -> &[u8] {
         let d = &self.descriptor;
         match &self.segment {
-            Some(s) => &s.as_bytes()[d.offset()..d.required_size()],
+            Some(s) => &s.segment().as_bytes()[d.offset()..d.required_size()],
             None => &[],
         }
     }
@@ -178,7 +167,7 @@ impl SharedArray {
         let shape = self.ix();
         let d = &self.descriptor;
         let slice: &[T] = match &self.segment {
-            Some(s) => s.typed(d.offset(), d.len())?,
+            Some(s) => s.segment().typed(d.offset(), d.len())?,
             None => &[],
         };
         Ok(ArrayViewD::from_shape(shape, slice).expect("descriptor and slice agree"))
@@ -190,7 +179,7 @@ impl SharedArray {
         let shape = self.ix();
         let (offset, len) = (self.descriptor.offset(), self.descriptor.len());
         let slice: &mut [T] = match &mut self.segment {
-            Some(s) => s.typed_mut(offset, len)?,
+            Some(s) => s.segment_mut().typed_mut(offset, len)?,
             None => &mut [],
         };
         Ok(ArrayViewMutD::from_shape(shape, slice).expect("descriptor and slice agree"))
@@ -222,25 +211,7 @@ impl SharedArray {
 
     /// Byte range of the element at `index` within [`bytes`](Self::bytes).
     fn element_range(&self, index: &[usize]) -> Result<std::ops::Range<usize>> {
-        let d = &self.descriptor;
-        let shape = d.shape();
-        if index.len() != shape.len() || index.iter().zip(shape).any(|(i, n)| i >= n) {
-            return Err(Error::InvalidArgument(format!(
-                "index {index:?} is outside shape {shape:?}"
-            )));
-        }
-        let mut linear = 0;
-        let mut stride = 1;
-        let dims: Box<dyn Iterator<Item = (&usize, &usize)>> = match d.order() {
-            Order::C => Box::new(index.iter().zip(shape).rev()),
-            Order::F => Box::new(index.iter().zip(shape)),
-        };
-        for (i, n) in dims {
-            linear += i * stride;
-            stride *= n;
-        }
-        let size = d.dtype().itemsize();
-        Ok(linear * size..(linear + 1) * size)
+        self.descriptor.element_range(index)
     }
 
     fn ix(&self) -> ndarray::Shape<IxDyn> {

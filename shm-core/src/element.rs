@@ -14,7 +14,8 @@ mod sealed {
 ///
 /// The trait is sealed: each implementor is plain data whose every bit
 /// pattern is a valid value, except `bool`, whose bytes are checked (0 or 1)
-/// before a view is made.
+/// before a view is made. Bytes become elements through `bytemuck`'s checked
+/// casts, so no view is made with `unsafe`.
 pub trait Element: sealed::Sealed + Copy + Send + Sync + 'static {
     /// The numpy kind this type stands for.
     const KIND: Kind;
@@ -31,6 +32,15 @@ pub trait Element: sealed::Sealed + Copy + Send + Sync + 'static {
     fn bytes_are_valid(_bytes: &[u8]) -> bool {
         true
     }
+
+    /// `bytes` as elements, or `None` when they are misaligned, not a whole
+    /// number of elements, or hold an invalid value.
+    #[doc(hidden)]
+    fn cast(bytes: &[u8]) -> Option<&[Self]>;
+
+    /// `bytes` as mutable elements; `None` as for [`cast`](Self::cast).
+    #[doc(hidden)]
+    fn cast_mut(bytes: &mut [u8]) -> Option<&mut [Self]>;
 }
 
 macro_rules! element {
@@ -38,6 +48,14 @@ macro_rules! element {
         impl sealed::Sealed for $t {}
         impl Element for $t {
             const KIND: Kind = Kind::$kind;
+
+            fn cast(bytes: &[u8]) -> Option<&[Self]> {
+                bytemuck::try_cast_slice(bytes).ok()
+            }
+
+            fn cast_mut(bytes: &mut [u8]) -> Option<&mut [Self]> {
+                bytemuck::try_cast_slice_mut(bytes).ok()
+            }
         }
     )*};
 }
@@ -55,6 +73,14 @@ impl Element for bool {
 
     fn bytes_are_valid(bytes: &[u8]) -> bool {
         bytes.iter().all(|&b| b <= 1)
+    }
+
+    fn cast(bytes: &[u8]) -> Option<&[Self]> {
+        bytemuck::checked::try_cast_slice(bytes).ok()
+    }
+
+    fn cast_mut(bytes: &mut [u8]) -> Option<&mut [Self]> {
+        bytemuck::checked::try_cast_slice_mut(bytes).ok()
     }
 }
 
@@ -81,5 +107,20 @@ mod tests {
         assert!(bool::bytes_are_valid(&[0, 1, 1, 0]));
         assert!(!bool::bytes_are_valid(&[0, 2]));
         assert!(u8::bytes_are_valid(&[0, 2, 255]));
+    }
+
+    #[test]
+    fn casts_check_validity_and_length() {
+        assert_eq!(bool::cast(&[0, 1]), Some(&[false, true][..]));
+        assert_eq!(bool::cast(&[2]), None);
+        assert_eq!(u8::cast(&[7, 8]), Some(&[7u8, 8][..]));
+        let words = [0u64; 2];
+        let bytes: &[u8] = bytemuck::cast_slice(&words);
+        assert_eq!(
+            u64::cast(&bytes[..15]),
+            None,
+            "not a whole number of elements"
+        );
+        assert_eq!(u32::cast(&bytes[1..5]), None, "misaligned");
     }
 }

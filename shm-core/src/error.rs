@@ -1,9 +1,13 @@
 //! The one error type of the library.
 //!
 //! Every failure a caller may want to react to has its own variant; messages
-//! say what was expected and what was found.
+//! say what was expected and what was found. [`Error::kind`] names the
+//! variant as a small [`ErrorKind`], which cases, reports, exit codes and
+//! foreign peers use instead of matching text.
 
 use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 /// The result type used throughout `shm-core`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -108,7 +112,139 @@ pub enum Error {
     },
 }
 
+/// Which [`Error`] variant an error is, without its details: what cases
+/// expect (`expect_error = "NotFound"`), what reports and replies carry,
+/// and what exit codes are decided from.
+///
+/// Unlike [`Error`], this enum is exhaustive on purpose: a new variant is a
+/// breaking change, so that every `match` on kinds (the exit-code table
+/// among them) fails to compile until it says what the new kind means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ErrorKind {
+    /// [`Error::NotFound`].
+    NotFound,
+    /// [`Error::AlreadyExists`].
+    AlreadyExists,
+    /// [`Error::SizeMismatch`].
+    SizeMismatch,
+    /// [`Error::DtypeMismatch`].
+    DtypeMismatch,
+    /// [`Error::NonNativeByteOrder`].
+    NonNativeByteOrder,
+    /// [`Error::InvalidName`].
+    InvalidName,
+    /// [`Error::InvalidDescriptor`].
+    InvalidDescriptor,
+    /// [`Error::UnsupportedDtype`].
+    UnsupportedDtype,
+    /// [`Error::InvalidArgument`].
+    InvalidArgument,
+    /// [`Error::InvalidData`].
+    InvalidData,
+    /// [`Error::OutOfSpace`].
+    OutOfSpace,
+    /// [`Error::PermissionDenied`].
+    PermissionDenied,
+    /// [`Error::Os`].
+    Os,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 13] = [
+        ErrorKind::NotFound,
+        ErrorKind::AlreadyExists,
+        ErrorKind::SizeMismatch,
+        ErrorKind::DtypeMismatch,
+        ErrorKind::NonNativeByteOrder,
+        ErrorKind::InvalidName,
+        ErrorKind::InvalidDescriptor,
+        ErrorKind::UnsupportedDtype,
+        ErrorKind::InvalidArgument,
+        ErrorKind::InvalidData,
+        ErrorKind::OutOfSpace,
+        ErrorKind::PermissionDenied,
+        ErrorKind::Os,
+    ];
+
+    /// The kind's name, as cases and reports spell it (`NotFound`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "NotFound",
+            ErrorKind::AlreadyExists => "AlreadyExists",
+            ErrorKind::SizeMismatch => "SizeMismatch",
+            ErrorKind::DtypeMismatch => "DtypeMismatch",
+            ErrorKind::NonNativeByteOrder => "NonNativeByteOrder",
+            ErrorKind::InvalidName => "InvalidName",
+            ErrorKind::InvalidDescriptor => "InvalidDescriptor",
+            ErrorKind::UnsupportedDtype => "UnsupportedDtype",
+            ErrorKind::InvalidArgument => "InvalidArgument",
+            ErrorKind::InvalidData => "InvalidData",
+            ErrorKind::OutOfSpace => "OutOfSpace",
+            ErrorKind::PermissionDenied => "PermissionDenied",
+            ErrorKind::Os => "Os",
+        }
+    }
+
+    /// Whether the kind is about the input (a name, descriptor, dtype or
+    /// argument that is wrong whatever segments exist) rather than about a
+    /// segment operation that failed.
+    pub fn is_input(self) -> bool {
+        match self {
+            ErrorKind::InvalidName
+            | ErrorKind::InvalidDescriptor
+            | ErrorKind::UnsupportedDtype
+            | ErrorKind::InvalidArgument => true,
+            ErrorKind::NotFound
+            | ErrorKind::AlreadyExists
+            | ErrorKind::SizeMismatch
+            | ErrorKind::DtypeMismatch
+            | ErrorKind::NonNativeByteOrder
+            | ErrorKind::InvalidData
+            | ErrorKind::OutOfSpace
+            | ErrorKind::PermissionDenied
+            | ErrorKind::Os => false,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ErrorKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        ErrorKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| format!("unknown error kind {s:?}"))
+    }
+}
+
 impl Error {
+    /// The variant this error is, as a [`ErrorKind`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::AlreadyExists { .. } => ErrorKind::AlreadyExists,
+            Error::SizeMismatch { .. } => ErrorKind::SizeMismatch,
+            Error::DtypeMismatch { .. } => ErrorKind::DtypeMismatch,
+            Error::NonNativeByteOrder { .. } => ErrorKind::NonNativeByteOrder,
+            Error::InvalidName { .. } => ErrorKind::InvalidName,
+            Error::InvalidDescriptor(_) => ErrorKind::InvalidDescriptor,
+            Error::UnsupportedDtype { .. } => ErrorKind::UnsupportedDtype,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidData(_) => ErrorKind::InvalidData,
+            Error::OutOfSpace { .. } => ErrorKind::OutOfSpace,
+            Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
+            Error::Os { .. } => ErrorKind::Os,
+        }
+    }
+
     /// Builds [`Error::Os`] from a call name and a raw OS error code.
     pub fn os(call: &'static str, code: i32) -> Self {
         // io::Error's text ends in " (os error N)", which Display adds itself.
@@ -154,5 +290,28 @@ impl fmt::Display for SizeExpectation {
             SizeExpectation::AtLeast(n) => write!(f, ">= {n}"),
             SizeExpectation::Exactly(n) => write!(f, "== {n}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_have_names_that_parse_back_and_serialise_as_names() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(kind.name().parse::<ErrorKind>(), Ok(kind));
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        }
+        assert!("Other".parse::<ErrorKind>().is_err());
+    }
+
+    #[test]
+    fn errors_know_their_kind() {
+        let e = Error::NotFound { name: "x".into() };
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(Error::os("mmap", 12).kind(), ErrorKind::Os);
+        assert!(Error::InvalidArgument("x".into()).kind().is_input());
+        assert!(!e.kind().is_input());
     }
 }

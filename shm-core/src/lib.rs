@@ -19,11 +19,14 @@
 //! # Ok::<(), shm_core::Error>(())
 //! ```
 //!
-//! Modules, from the bottom up: [`name`] (portable names), [`dtype`] and
-//! [`element`] (the numpy type model), [`descriptor`] (the JSON form),
-//! [`segment`] (named segments on each OS), [`scalar`] (run-time-typed
-//! values) and [`array`] ([`SharedArray`]). All `unsafe` code lives in the
-//! segment backends and the one place that turns a mapping into a slice.
+//! Modules, from the bottom up: [`error`], [`name`] (portable names),
+//! [`dtype`] and [`element`] (the numpy type model), [`descriptor`] (the
+//! JSON form), [`scalar`] (run-time-typed values), [`segment`] (named
+//! segments on each OS: system calls only), [`lease`] (who holds which
+//! segment, for reclaiming those of dead creators), [`array`]
+//! ([`SharedArray`]) and [`foreign`] (other libraries' layouts). All
+//! `unsafe` code lives in the segment backends' mapping types (and the
+//! macOS process-start-time call of [`lease`]); every other module denies it.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -42,7 +45,8 @@ pub use array::SharedArray;
 pub use descriptor::{Descriptor, Order};
 pub use dtype::{ByteOrder, DType, Kind};
 pub use element::Element;
-pub use error::{Error, Result, SizeExpectation};
+pub use error::{Error, ErrorKind, Result, SizeExpectation};
+pub use lease::LeasedSegment;
 pub use scalar::Scalar;
 pub use segment::Segment;
 

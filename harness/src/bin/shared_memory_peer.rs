@@ -263,7 +263,7 @@ fn open(d: &Descriptor) -> Result<Option<Shmem>, Error> {
         return Err(mismatch(SizeExpectation::AtLeast(d.required_size())));
     }
     match d.segment_size() {
-        Some(size) if shm_core::array::EXACT_SIZES && size != found => {
+        Some(size) if shm_core::segment::EXACT_SIZES && size != found => {
             Err(mismatch(SizeExpectation::Exactly(size)))
         }
         _ => Ok(Some(shmem)),
@@ -282,7 +282,7 @@ fn peer(args: &PeerArgs) -> ExitCode {
         Err(e) => return fail(EXIT_SEGMENT, e),
     };
     if let (None, Some(s)) = (d.segment_size(), &shmem) {
-        if shm_core::array::EXACT_SIZES {
+        if shm_core::segment::EXACT_SIZES {
             d = match d.with_segment_size(s.len()) {
                 Ok(d) => d,
                 Err(e) => return fail_with(e),
@@ -331,6 +331,7 @@ struct Data<'a> {
 }
 
 impl<'a> Data<'a> {
+    #[allow(unsafe_code)]
     fn new(shmem: &'a mut Shmem, d: &'a Descriptor) -> Data<'a> {
         // SAFETY: the crate maps the whole object, `len()` bytes, read-write
         // and shared, for as long as `shmem` lives; the returned slice

@@ -400,7 +400,7 @@ impl Run {
         let mut leaks = Vec::new();
         for name in &self.names {
             if shm_core::Segment::attach(name).is_ok() {
-                let _ = shm_core::segment::unlink(name);
+                let _ = shm_core::lease::unlink(name);
                 leaks.push(name.clone());
             }
         }

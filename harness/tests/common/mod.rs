@@ -17,7 +17,7 @@ pub(crate) struct Unlink(pub(crate) String);
 
 impl Drop for Unlink {
     fn drop(&mut self) {
-        let _ = shm_core::segment::unlink(&self.0);
+        let _ = shm_core::lease::unlink(&self.0);
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::SizeExpectation;
 use crate::segment;
 use ndarray::{Array, arr2};
 use num_complex::Complex;

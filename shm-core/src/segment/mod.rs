@@ -1,10 +1,19 @@
 //! Named shared-memory segments: create, attach, access, close, unlink.
 //!
-//! A [`Segment`] is one mapping of a named object, read-write and shared
-//! (`MAP_SHARED`). The process that creates a segment *owns* it: dropping
-//! the owner unmaps and unlinks it. Ownership can be handed to another
-//! process with [`Segment::disown`] here and [`Segment::adopt`] there.
-//! Attaching never unlinks, on any path.
+//! This layer is operating-system mechanism only: it makes system calls and
+//! keeps no records. A [`Segment`] is one mapping of a named object,
+//! read-write and shared (`MAP_SHARED`). The process that creates a segment
+//! *owns* it: dropping the owner unmaps and unlinks it. Ownership can be
+//! handed to another process with [`Segment::disown`] here and
+//! [`Segment::adopt`] there. Attaching never unlinks, on any path.
+//!
+//! Who holds which segment, for reclaiming those of dead creators, is the
+//! business of the layer above ([`crate::lease`]): [`SharedArray`] creates
+//! through [`LeasedSegment`], which records a lease beside each segment it
+//! owns.
+//!
+//! [`SharedArray`]: crate::SharedArray
+//! [`LeasedSegment`]: crate::lease::LeasedSegment
 //!
 //! # Platforms
 //!
@@ -25,7 +34,10 @@
 //! write the bytes it covers unless the caller's protocol orders the accesses
 //! (a pipe message, a lock, a join). Within one process the borrow rules
 //! hold as usual: `&Segment` gives shared bytes, `&mut Segment` exclusive ones.
-#![allow(unsafe_code)]
+//!
+//! `unsafe` lives in the backends (`unix.rs`, `windows.rs`), whose mapping
+//! type is the only thing that turns an address into a slice; this file
+//! denies it.
 
 #[cfg(unix)]
 mod unix;
@@ -45,6 +57,12 @@ use std::fmt;
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::name;
+
+/// Whether this OS reports a segment's exact size (Linux), so that
+/// `segment_size` can be checked for equality at attach time. macOS rounds
+/// sizes up to whole pages (XNU stores `round_page(length)`), and Windows
+/// reports the page-rounded region.
+pub const EXACT_SIZES: bool = os::EXACT_SIZES;
 
 /// Whether [`unlink`] removes the name on this system (false on Windows,
 /// where a mapping disappears with its last handle instead).
@@ -76,7 +94,6 @@ impl Segment {
             ));
         }
         let mapping = os::create(name, size)?;
-        crate::lease::record(name, false);
         Ok(Segment {
             mapping,
             name: name.to_owned(),
@@ -142,17 +159,13 @@ impl Segment {
 
     /// Gives up ownership: dropping this value will unmap but not unlink, so
     /// the segment outlives this process for another to [`adopt`](Self::adopt).
-    /// Its lease is marked handed over, so `clean` spares it.
     pub fn disown(&mut self) {
         self.owner = false;
-        crate::lease::record(&self.name, true);
     }
 
-    /// Takes ownership: dropping this value will unlink the segment. The
-    /// lease now names this process.
+    /// Takes ownership: dropping this value will unlink the segment.
     pub fn adopt(&mut self) {
         self.owner = true;
-        crate::lease::record(&self.name, false);
     }
 
     /// Removes the name now (see [`unlink`]). The mapping stays valid until
@@ -165,55 +178,49 @@ impl Segment {
 
     /// The whole mapping as bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        // SAFETY: the mapping is `len()` readable bytes (every byte is backed
-        // by the object, see `os::map`), page-aligned and live for as long as
-        // `self`, which the returned borrow cannot outlive. Writers in other
-        // processes are the caller's to order (module docs).
-        unsafe { std::slice::from_raw_parts(self.mapping.ptr(), self.mapping.len()) }
+        self.mapping.bytes()
     }
 
     /// The whole mapping as mutable bytes.
     pub fn as_bytes_mut(&mut self) -> &mut [u8] {
-        // SAFETY: as in `as_bytes`; `&mut self` makes this the only live
-        // reference into the mapping from this process.
-        unsafe { std::slice::from_raw_parts_mut(self.mapping.ptr(), self.mapping.len()) }
+        self.mapping.bytes_mut()
     }
 
     /// `len` elements of `T` starting `offset` bytes into the mapping.
     pub(crate) fn typed<T: Element>(&self, offset: usize, len: usize) -> Result<&[T]> {
-        let bytes = typed_range::<T>(self.as_bytes(), offset, len)?;
-        // SAFETY: `typed_range` checked that the range lies inside the
-        // mapping, is aligned for `T`, and holds only valid values of `T`
-        // (every bit pattern is valid for all Elements but bool, whose bytes
-        // it checked). The borrow of `self` bounds the slice's life.
-        Ok(unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<T>(), len) })
+        let end = typed_end::<T>(self.as_bytes(), offset, len)?;
+        T::cast(&self.as_bytes()[offset..end]).ok_or_else(invalid::<T>)
     }
 
     /// `len` mutable elements of `T` starting `offset` bytes into the mapping.
     pub(crate) fn typed_mut<T: Element>(&mut self, offset: usize, len: usize) -> Result<&mut [T]> {
-        let bytes = typed_range::<T>(self.as_bytes_mut(), offset, len)?;
-        let ptr = bytes.as_ptr().cast::<T>().cast_mut();
-        // SAFETY: as in `typed`; `&mut self` makes the slice exclusive, and any
-        // value of `T` written through it is a valid byte pattern.
-        Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+        let end = typed_end::<T>(self.as_bytes(), offset, len)?;
+        T::cast_mut(&mut self.as_bytes_mut()[offset..end]).ok_or_else(invalid::<T>)
     }
 }
 
+fn invalid<T: Element>() -> Error {
+    Error::InvalidData(format!(
+        "the segment holds bytes that are not valid {} values",
+        T::dtype().name()
+    ))
+}
+
 /// Checks that `len` elements of `T` at `offset` fit `bytes`, are aligned and
-/// valid, and returns that byte range.
-fn typed_range<T: Element>(bytes: &[u8], offset: usize, len: usize) -> Result<&[u8]> {
+/// valid, and returns where that byte range ends.
+fn typed_end<T: Element>(bytes: &[u8], offset: usize, len: usize) -> Result<usize> {
     let size = std::mem::size_of::<T>();
-    let range = len
+    let end = len
         .checked_mul(size)
         .and_then(|n| offset.checked_add(n))
         .filter(|&end| end <= bytes.len())
-        .map(|end| &bytes[offset..end])
         .ok_or_else(|| {
             Error::InvalidArgument(format!(
                 "{len} elements of {size} bytes at offset {offset} do not fit {} bytes",
                 bytes.len()
             ))
         })?;
+    let range = &bytes[offset..end];
     if range.as_ptr().align_offset(std::mem::align_of::<T>()) != 0 {
         return Err(Error::InvalidArgument(format!(
             "offset {offset} is not aligned for {}",
@@ -226,7 +233,7 @@ fn typed_range<T: Element>(bytes: &[u8], offset: usize, len: usize) -> Result<&[
             T::dtype().name()
         )));
     }
-    Ok(range)
+    Ok(end)
 }
 
 impl Drop for Segment {
@@ -255,12 +262,7 @@ impl fmt::Debug for Segment {
 /// [`Error::NotFound`] when no process holds the name, and `Ok` otherwise.
 #[doc(alias = "shm_unlink")]
 pub fn unlink(name: &str) -> Result<()> {
-    let name = name::validate(name)?;
-    let result = os::unlink(name);
-    if matches!(result, Ok(()) | Err(Error::NotFound { .. })) {
-        crate::lease::remove(name);
-    }
-    result
+    os::unlink(name::validate(name)?)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ fn a_write_through_one_mapping_is_seen_through_another() {
 fn created_segments_are_zeroed_and_sized() {
     let a = Segment::create_unique(100).unwrap();
     assert!(a.len() >= 100);
-    if crate::array::EXACT_SIZES {
+    if EXACT_SIZES {
         assert_eq!(a.len(), 100);
     }
     assert!(a.as_bytes().iter().all(|&b| b == 0));
@@ -102,7 +102,7 @@ fn create_on_an_existing_name_fails_and_leaves_data_untouched() {
     assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
     let b = Segment::attach(a.name()).unwrap();
     assert_eq!(b.as_bytes()[..16], [7; 16]);
-    if crate::array::EXACT_SIZES {
+    if EXACT_SIZES {
         assert_eq!(b.len(), 16);
     } else {
         // The second create did not resize it either.
@@ -223,7 +223,7 @@ fn a_leading_slash_names_the_same_segment() {
 fn typed_ranges_are_checked() {
     let mut a = Segment::create_unique(16).unwrap();
     assert!(a.typed::<u32>(0, 4).is_ok());
-    if crate::array::EXACT_SIZES {
+    if EXACT_SIZES {
         assert!(matches!(
             a.typed::<u32>(4, 4),
             Err(Error::InvalidArgument(_))

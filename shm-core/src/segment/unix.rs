@@ -16,6 +16,10 @@ use nix::sys::stat::{Mode, fstat};
 
 use crate::error::{Error, Result, SizeExpectation};
 
+/// Whether `fstat` reports the size asked for (Linux) rather than one
+/// rounded up to whole pages (macOS).
+pub(crate) const EXACT_SIZES: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
 /// Whether `unlink` really removes a name on this system.
 pub(crate) const UNLINK_REMOVES_NAME: bool = true;
 
@@ -35,7 +39,24 @@ unsafe impl Send for Mapping {}
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
-    pub(crate) fn ptr(&self) -> *mut u8 {
+    /// The whole mapping as bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: the mapping is `len` readable bytes (every byte is backed
+        // by the object: it was mapped at its real size), live until `Drop`,
+        // which the returned borrow of `self` cannot outlive. Writers in
+        // other processes are the caller's to order (see the aliasing rule
+        // in the segment module).
+        unsafe { std::slice::from_raw_parts(self.ptr(), self.len) }
+    }
+
+    /// The whole mapping as mutable bytes.
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`; `&mut self` makes this the only live
+        // reference into the mapping from this process.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr(), self.len) }
+    }
+
+    fn ptr(&self) -> *mut u8 {
         self.ptr.as_ptr().cast()
     }
 

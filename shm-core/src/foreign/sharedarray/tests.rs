@@ -1,3 +1,4 @@
+use super::trailer::{HEAD, dtype_of, typenum};
 use super::*;
 use crate::scalar::Scalar;
 
