@@ -12,14 +12,14 @@ use std::process::ExitCode;
 use shm_core::lease::{self, Verdict};
 
 use crate::cli::CleanArgs;
-use crate::ops::verdict_word;
-use crate::peer::{EXIT_SEGMENT, fail};
+use crate::exit::{SEGMENT_FAILED, fail};
+use crate::worker::verdict_word;
 
 /// `shm-harness clean [--dry-run]`.
 pub(crate) fn clean(args: &CleanArgs) -> ExitCode {
     let decided = match lease::reclaim(None, args.dry_run) {
         Ok(d) => d,
-        Err(e) => return fail(EXIT_SEGMENT, e),
+        Err(e) => return fail(SEGMENT_FAILED, e),
     };
     let mut reclaimed = 0;
     for (l, verdict) in &decided {

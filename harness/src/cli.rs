@@ -5,13 +5,15 @@ use clap::{Args, Parser, Subcommand};
 /// Conformance runner and reference peer for arrays in named shared memory.
 #[derive(Debug, Parser)]
 #[command(name = "shm-harness", version, about)]
-pub(crate) struct Cli {
+pub struct Cli {
+    /// The command to run.
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub command: Command,
 }
 
+/// The commands.
 #[derive(Debug, Subcommand)]
-pub(crate) enum Command {
+pub enum Command {
     /// Create a shared array, print its descriptor as one JSON line, and hold
     /// it until stdin closes or SIGTERM/SIGINT arrives; then unlink it.
     Create(CreateArgs),
@@ -36,7 +38,7 @@ pub(crate) enum Command {
 
 /// How cases run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ModeArg {
+pub enum ModeArg {
     /// The runner forks; the child does its part and exits (Unix).
     Fork,
     /// The runner re-executes its own binary (every OS).
@@ -47,7 +49,7 @@ pub(crate) enum ModeArg {
 
 /// Report formats of `run` and `matrix`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum FormatArg {
+pub enum FormatArg {
     /// One line a case and a summary line, for people.
     Human,
     /// JSON lines: one object a case and a summary object.
@@ -56,149 +58,157 @@ pub(crate) enum FormatArg {
     Junit,
 }
 
+/// The arguments of `run`.
 #[derive(Debug, Args)]
-pub(crate) struct RunArgs {
+pub struct RunArgs {
     /// Process mode.
     #[arg(long, value_enum, default_value = "all")]
-    pub(crate) mode: ModeArg,
+    pub mode: ModeArg,
     /// Run only cases whose name contains TEXT (repeatable: any matches).
     #[arg(long = "filter", value_name = "TEXT")]
-    pub(crate) filters: Vec<String>,
+    pub filters: Vec<String>,
     /// Filters match whole case names instead of substrings.
     #[arg(long)]
-    pub(crate) exact: bool,
+    pub exact: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "human")]
-    pub(crate) format: FormatArg,
+    pub format: FormatArg,
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
-    pub(crate) output: Option<std::path::PathBuf>,
+    pub output: Option<std::path::PathBuf>,
     /// Peers to run against: rust (default), python, wetlands, sharedarray,
     /// shared_memory, all (repeatable).
     #[arg(long = "peer", value_name = "NAME")]
-    pub(crate) peers: Vec<String>,
+    pub peers: Vec<String>,
     /// Per-case timeout in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
-    pub(crate) timeout: f64,
+    pub timeout: f64,
     /// Python interpreter for Python peers (default: $SHM_HARNESS_PYTHON, then python3).
     #[arg(long, value_name = "PATH")]
-    pub(crate) python: Option<String>,
+    pub python: Option<String>,
     /// Run the stress group with N random child kills.
     #[arg(long, value_name = "N")]
-    pub(crate) stress: Option<u32>,
+    pub stress: Option<u32>,
     /// Case catalogue directory (default: the built-in catalogue).
     #[arg(long, value_name = "DIR")]
-    pub(crate) cases: Option<std::path::PathBuf>,
+    pub cases: Option<std::path::PathBuf>,
 }
 
+/// The arguments of `list`.
 #[derive(Debug, Args)]
-pub(crate) struct ListArgs {
+pub struct ListArgs {
     /// List only cases whose name contains TEXT (repeatable).
     #[arg(long = "filter", value_name = "TEXT")]
-    pub(crate) filters: Vec<String>,
+    pub filters: Vec<String>,
     /// Case catalogue directory (default: the built-in catalogue).
     #[arg(long, value_name = "DIR")]
-    pub(crate) cases: Option<std::path::PathBuf>,
+    pub cases: Option<std::path::PathBuf>,
 }
 
+/// The arguments of `matrix`.
 #[derive(Debug, Args)]
-pub(crate) struct MatrixArgs {
+pub struct MatrixArgs {
     /// Output format (human or json).
     #[arg(long, value_enum, default_value = "human")]
-    pub(crate) format: FormatArg,
+    pub format: FormatArg,
     /// Peers to include (default: all).
     #[arg(long = "peer", value_name = "NAME")]
-    pub(crate) peers: Vec<String>,
+    pub peers: Vec<String>,
     /// Python interpreter for Python peers.
     #[arg(long, value_name = "PATH")]
-    pub(crate) python: Option<String>,
+    pub python: Option<String>,
     /// Per-case timeout in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
-    pub(crate) timeout: f64,
+    pub timeout: f64,
 }
 
+/// The arguments of `clean`.
 #[derive(Debug, Args)]
-pub(crate) struct CleanArgs {
+pub struct CleanArgs {
     /// Say what would be reclaimed without removing anything.
     #[arg(long)]
-    pub(crate) dry_run: bool,
+    pub dry_run: bool,
 }
 
 /// Human or JSON, for `speedup`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum TableFormat {
+pub enum TableFormat {
     /// A table with times and ratios.
     Human,
     /// One JSON object.
     Json,
 }
 
+/// The arguments of `speedup`.
 #[derive(Debug, Args)]
-pub(crate) struct SpeedupArgs {
+pub struct SpeedupArgs {
     /// Number of arrays handed from producer to consumer.
     #[arg(long, default_value_t = 10)]
-    pub(crate) arrays: usize,
+    pub arrays: usize,
     /// Shape of each array.
     #[arg(long, default_value = "3000,3000")]
-    pub(crate) shape: String,
+    pub shape: String,
     /// dtype of each array.
     #[arg(long, default_value = "float32")]
-    pub(crate) dtype: String,
+    pub dtype: String,
     /// Python with numpy for the CPython comparison: auto, off, or a path.
     #[arg(long, default_value = "auto")]
-    pub(crate) python: String,
+    pub python: String,
     /// Repetitions per figure (the median is reported).
     #[arg(long, default_value_t = 5)]
-    pub(crate) repeat: usize,
+    pub repeat: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub(crate) format: TableFormat,
+    pub format: TableFormat,
     /// Internal: be the consumer process that `speedup` spawns.
     #[arg(long, hide = true)]
-    pub(crate) consumer: bool,
+    pub consumer: bool,
 }
 
+/// The arguments of `create`.
 #[derive(Debug, Args)]
-pub(crate) struct CreateArgs {
+pub struct CreateArgs {
     /// Shape as comma-separated sizes: `5,5`; empty (`""`) for a 0-d array.
     #[arg(long, allow_hyphen_values = true)]
-    pub(crate) shape: String,
+    pub shape: String,
     /// numpy dtype: `float64`, `<f8`, `>i4`, `bool`, ...
     #[arg(long, default_value = "float64")]
-    pub(crate) dtype: String,
+    pub dtype: String,
     /// Segment name (default: a generated `shmc_` name).
     #[arg(long)]
-    pub(crate) name: Option<String>,
+    pub name: Option<String>,
     /// Value written to every element (default 0).
     #[arg(long, allow_hyphen_values = true)]
-    pub(crate) fill: Option<String>,
+    pub fill: Option<String>,
     /// Leave the segment in place and exit at once (hand it over).
     #[arg(long)]
-    pub(crate) keep: bool,
+    pub keep: bool,
     /// Print the Wetlands `wetlands.numpy-shm` payload instead of the
     /// canonical descriptor.
     #[arg(long)]
-    pub(crate) wetlands: bool,
+    pub wetlands: bool,
     /// Make a SharedArray-compatible segment (data, then SharedArray's
     /// shape/dtype trailer) and print the canonical descriptor with
     /// `"layout": "sharedarray"`. Native byte order only.
     #[arg(long, conflicts_with = "wetlands")]
-    pub(crate) sharedarray: bool,
+    pub sharedarray: bool,
 }
 
+/// The arguments of `peer`.
 #[derive(Debug, Args)]
-pub(crate) struct PeerArgs {
+pub struct PeerArgs {
     /// The descriptor: JSON text, `@FILE`, or `-` for stdin.
     #[arg(long, allow_hyphen_values = true)]
-    pub(crate) descriptor: String,
+    pub descriptor: String,
     /// The operation: `sum`, `get I,J,..`, `set I,J,.. VALUE`, `fill VALUE`,
     /// `emit` (print the attached array's canonical descriptor).
     #[arg(required = true, num_args = 1..=3, allow_hyphen_values = true)]
-    pub(crate) op: Vec<String>,
+    pub op: Vec<String>,
 }
 
+/// The arguments of `unlink`.
 #[derive(Debug, Args)]
-pub(crate) struct UnlinkArgs {
+pub struct UnlinkArgs {
     /// The segment's name (a leading slash is accepted).
-    pub(crate) name: String,
+    pub name: String,
 }

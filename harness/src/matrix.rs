@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::cases;
 use crate::cli::{FormatArg, MatrixArgs};
-use crate::peer::{EXIT_USAGE, fail};
+use crate::exit::{BAD_INPUT, fail};
 use crate::peers::{self, Registry};
 use crate::run::foreign_runs;
 use crate::runner::{CaseRun, Outcome, Settings, Side};
@@ -35,14 +35,14 @@ impl Cell {
 /// `shm-harness matrix`.
 pub(crate) fn matrix(args: &MatrixArgs) -> ExitCode {
     if args.format == FormatArg::Junit {
-        return fail(EXIT_USAGE, "matrix prints human or json");
+        return fail(BAD_INPUT, "matrix prints human or json");
     }
     let names = if args.peers.is_empty() {
         peers::FOREIGN.iter().map(|p| (*p).to_owned()).collect()
     } else {
         match peers::expand(&args.peers, peers::FOREIGN) {
             Ok(n) => n.into_iter().filter(|p| p != "rust").collect::<Vec<_>>(),
-            Err(e) => return fail(EXIT_USAGE, e),
+            Err(e) => return fail(BAD_INPUT, e),
         }
     };
     let catalogue = match cases::load(None) {
@@ -50,10 +50,10 @@ pub(crate) fn matrix(args: &MatrixArgs) -> ExitCode {
             .into_iter()
             .filter(|c| c.group.is_none())
             .collect::<Vec<_>>(),
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return fail(BAD_INPUT, e),
     };
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return fail(EXIT_USAGE, "--timeout must be a positive number of seconds");
+        return fail(BAD_INPUT, "--timeout must be a positive number of seconds");
     }
     let settings = Settings {
         timeout: Duration::from_secs_f64(args.timeout),

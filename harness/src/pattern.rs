@@ -9,7 +9,40 @@
 //! - complex: that value as the real part and `((3i + s) % 1000) * 0.25` as
 //!   the imaginary part.
 
-use shm_core::{Complex, DType, Kind, Scalar};
+use shm_core::{Complex, DType, Error, Kind, Scalar};
+
+/// Writes the pattern into every element of `bytes` (elements of `dtype`).
+pub(crate) fn write(dtype: DType, bytes: &mut [u8], seed: u64) -> Result<(), Error> {
+    for (i, chunk) in bytes.chunks_exact_mut(dtype.itemsize()).enumerate() {
+        value(dtype, i, seed).to_bytes(dtype, chunk)?;
+    }
+    Ok(())
+}
+
+/// The pattern value of element `i` as stored: narrowed to `dtype`.
+pub(crate) fn stored(dtype: DType, i: usize, seed: u64) -> Scalar {
+    let mut buf = [0u8; 16];
+    let buf = &mut buf[..dtype.itemsize()];
+    value(dtype, i, seed)
+        .to_bytes(dtype, buf)
+        .expect("patterns fit their dtype");
+    Scalar::from_bytes(dtype, buf).expect("one element")
+}
+
+/// Checks every element of `bytes` against the pattern: `Ok(None)` when all
+/// match, else the first that differs, as a message.
+pub(crate) fn check(dtype: DType, bytes: &[u8], seed: u64) -> Result<Option<String>, Error> {
+    for (i, chunk) in bytes.chunks_exact(dtype.itemsize()).enumerate() {
+        let found = Scalar::from_bytes(dtype, chunk)?;
+        let expected = stored(dtype, i, seed);
+        if !found.same_value(&expected) {
+            return Ok(Some(format!(
+                "element {i} (flat): expected {expected}, found {found}"
+            )));
+        }
+    }
+    Ok(None)
+}
 
 /// The pattern value of element `i` for `dtype` and `seed`.
 pub(crate) fn value(dtype: DType, i: usize, seed: u64) -> Scalar {
@@ -62,5 +95,16 @@ mod tests {
         assert_eq!(value(f2, 3, 1), Scalar::F64(-248.0));
         let c = DType::parse("complex64").unwrap();
         assert_eq!(value(c, 2, 0), Scalar::C128(Complex::new(-249.0, 1.5)));
+    }
+
+    #[test]
+    fn a_written_pattern_checks_and_a_changed_element_is_named() {
+        let dtype = DType::parse(">i2").unwrap();
+        let mut bytes = vec![0u8; 8];
+        write(dtype, &mut bytes, 5).unwrap();
+        assert_eq!(check(dtype, &bytes, 5).unwrap(), None);
+        bytes[5] ^= 1;
+        let wrong = check(dtype, &bytes, 5).unwrap().expect("a mismatch");
+        assert!(wrong.starts_with("element 2 (flat)"), "{wrong}");
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::cases::{self, Case};
 use crate::cli::{ListArgs, ModeArg, RunArgs};
-use crate::peer::{EXIT_USAGE, fail};
+use crate::exit::{BAD_INPUT, fail};
 use crate::peers;
 use crate::report::{self, Summary};
 use crate::runner::{CaseRun, Cast, Mode, Outcome, Settings, Side, run_case};
@@ -56,24 +56,24 @@ fn modes_for(case: &Case, mode: ModeArg) -> Vec<Mode> {
 pub(crate) fn run(args: &RunArgs) -> ExitCode {
     let started = Instant::now();
     if args.mode == ModeArg::Fork && !cfg!(unix) {
-        return fail(EXIT_USAGE, "fork mode needs Unix; use --mode spawn");
+        return fail(BAD_INPUT, "fork mode needs Unix; use --mode spawn");
     }
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return fail(EXIT_USAGE, "--timeout must be a positive number of seconds");
+        return fail(BAD_INPUT, "--timeout must be a positive number of seconds");
     }
     let peer_names = match peers::expand(&args.peers, peers::KNOWN) {
         Ok(p) => p,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return fail(BAD_INPUT, e),
     };
     let catalogue = match cases::load(args.cases.as_deref()) {
         Ok(c) => c,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return fail(BAD_INPUT, e),
     };
     let selected = select(catalogue, &args.filters, args.exact, args.stress);
     let out: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => return fail(EXIT_USAGE, format!("cannot write {}: {e}", path.display())),
+            Err(e) => return fail(BAD_INPUT, format!("cannot write {}: {e}", path.display())),
         },
         None => Box::new(std::io::stdout()),
     };
@@ -91,7 +91,7 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
         for case in &selected {
             for mode in modes_for(case, args.mode) {
                 if let Err(e) = record(run_case(case, mode, &Cast::Rust, &settings)) {
-                    return fail(EXIT_USAGE, format!("cannot write the report: {e}"));
+                    return fail(BAD_INPUT, format!("cannot write the report: {e}"));
                 }
             }
         }
@@ -100,13 +100,13 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
     for name in peer_names.iter().filter(|p| p.as_str() != "rust") {
         for run in foreign_runs(&selected, name, &mut registry, &settings) {
             if let Err(e) = record(run) {
-                return fail(EXIT_USAGE, format!("cannot write the report: {e}"));
+                return fail(BAD_INPUT, format!("cannot write the report: {e}"));
             }
         }
     }
     summary.duration = started.elapsed();
     if let Err(e) = report.finish(&summary) {
-        return fail(EXIT_USAGE, format!("cannot write the report: {e}"));
+        return fail(BAD_INPUT, format!("cannot write the report: {e}"));
     }
     if summary.failed > 0 {
         ExitCode::from(EXIT_FAILED)
@@ -178,7 +178,7 @@ pub(crate) fn list(args: &ListArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => fail(EXIT_USAGE, e),
+        Err(e) => fail(BAD_INPUT, e),
     }
 }
 

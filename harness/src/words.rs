@@ -1,8 +1,8 @@
 //! The command line's words that every Rust peer reads alike: shapes
 //! (`5,5`), indices (`1,2`) and descriptor arguments (`JSON|@FILE|-`).
 //!
-//! Shared by `shm-harness` and `shared_memory_peer` (included by path), so
-//! every Rust peer reads them alike.
+//! Shared by every Rust peer (`shm-harness`, `shared_memory_peer`), so they
+//! read them alike.
 
 use std::io::Read;
 
@@ -10,7 +10,7 @@ use shm_core::Error;
 
 /// The text of a descriptor argument: the JSON itself, `@FILE`, or `-` for
 /// stdin.
-pub(crate) fn descriptor_text(arg: &str) -> Result<String, Error> {
+pub fn descriptor_text(arg: &str) -> Result<String, Error> {
     if arg == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -26,7 +26,7 @@ pub(crate) fn descriptor_text(arg: &str) -> Result<String, Error> {
 }
 
 /// Parses `5,5` into a shape; the empty string (or `()`) is the 0-d shape.
-pub(crate) fn parse_shape(text: &str) -> Result<Vec<usize>, Error> {
+pub fn parse_shape(text: &str) -> Result<Vec<usize>, Error> {
     parse_list(text, "shape")
 }
 

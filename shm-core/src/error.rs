@@ -185,27 +185,6 @@ impl ErrorKind {
             ErrorKind::Os => "Os",
         }
     }
-
-    /// Whether the kind is about the input (a name, descriptor, dtype or
-    /// argument that is wrong whatever segments exist) rather than about a
-    /// segment operation that failed.
-    pub fn is_input(self) -> bool {
-        match self {
-            ErrorKind::InvalidName
-            | ErrorKind::InvalidDescriptor
-            | ErrorKind::UnsupportedDtype
-            | ErrorKind::InvalidArgument => true,
-            ErrorKind::NotFound
-            | ErrorKind::AlreadyExists
-            | ErrorKind::SizeMismatch
-            | ErrorKind::DtypeMismatch
-            | ErrorKind::NonNativeByteOrder
-            | ErrorKind::InvalidData
-            | ErrorKind::OutOfSpace
-            | ErrorKind::PermissionDenied
-            | ErrorKind::Os => false,
-        }
-    }
 }
 
 impl fmt::Display for ErrorKind {
@@ -311,7 +290,5 @@ mod tests {
         let e = Error::NotFound { name: "x".into() };
         assert_eq!(e.kind(), ErrorKind::NotFound);
         assert_eq!(Error::os("mmap", 12).kind(), ErrorKind::Os);
-        assert!(Error::InvalidArgument("x".into()).kind().is_input());
-        assert!(!e.kind().is_input());
     }
 }

@@ -2,10 +2,8 @@
 //!
 //! A file holds `[[case]]` tables. Each case names the array (shape or
 //! shapes, dtype or dtypes, byte order) and a list of steps; each step says
-//! which actor does what (`on = "parent"`, `"child"`, any other child name,
-//! or a list of children that act in parallel), the operation (`op = "set"`
-//! and its fields, see [`crate::ops::Op`]), and what must come of it
-//! (`expect`, `expect_error`, `expect_exit`). Steps and cases can be limited
+//! which actor does what, and what must come of it: the step schema is
+//! documented once, in `step.rs` ([`Step`], [`StepOp`]). Steps and cases can be limited
 //! to operating systems with `os = ["linux", "macos", "windows", "unix"]`:
 //! that is how per-OS expectations are written, as data.
 //!
@@ -23,7 +21,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::ops::Op;
+mod step;
+
+pub(crate) use step::{Form, Step, StepOp};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
@@ -64,54 +64,6 @@ pub(crate) struct CaseSpec {
     #[serde(default)]
     rust_only: Option<String>,
     pub(crate) steps: Vec<Step>,
-}
-
-/// One step of a case.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct Step {
-    /// Who acts: `parent`, a child's name, or several children in parallel.
-    pub(crate) on: Actors,
-    #[serde(flatten)]
-    pub(crate) op: Op,
-    /// The reply's value must equal this (numbers compare by value;
-    /// `$descriptor` means the creator's canonical descriptor).
-    #[serde(default)]
-    pub(crate) expect: Option<String>,
-    /// The reply must be this error kind (`NotFound`, `SizeMismatch`, ...).
-    #[serde(default)]
-    pub(crate) expect_error: Option<String>,
-    /// For `exit` and `kill-self`: how the child must end (`0`, `killed`).
-    #[serde(default)]
-    pub(crate) expect_exit: Option<String>,
-    /// Operating systems this step applies to (default: all).
-    #[serde(default)]
-    pub(crate) os: Option<Vec<String>>,
-    /// Whether to wait for the reply (default true).
-    #[serde(default = "yes")]
-    pub(crate) wait: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// One actor or several acting in parallel.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum Actors {
-    /// One actor.
-    One(String),
-    /// Several children, each sent the request before any reply is read.
-    Many(Vec<String>),
-}
-
-impl Actors {
-    pub(crate) fn names(&self) -> Vec<&str> {
-        match self {
-            Actors::One(n) => vec![n.as_str()],
-            Actors::Many(v) => v.iter().map(String::as_str).collect(),
-        }
-    }
 }
 
 /// A case ready to run: one dtype, its shapes, its steps for this OS.
@@ -259,7 +211,7 @@ fn expand(stem: &str, spec: CaseSpec) -> Result<Vec<Case>, String> {
 /// The step with `{dtype}` in a `view` replaced by the case's dtype.
 fn with_dtype(step: &Step, dtype: &str) -> Step {
     let mut step = step.clone();
-    if let Op::View { dtype: d } = &mut step.op {
+    if let StepOp::View { dtype: d } = &mut step.op {
         *d = d.replace("{dtype}", dtype);
     }
     step

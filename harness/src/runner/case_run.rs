@@ -6,11 +6,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use shm_core::{DType, Descriptor, Scalar};
 
-use super::child::{ChildProc, Exit, Lost};
 use super::foreign::{Foreign, PeerSpec, Side, is_foreign, not_applicable};
+use super::process::{ChildProc, Exit, Lost};
+use super::resolve::{Context, resolve};
 use super::{CaseRun, Mode, Outcome, Settings};
-use crate::cases::Case;
-use crate::ops::{Op, Reply, Worker};
+use crate::cases::{Case, Step, StepOp};
+use crate::request::{Reply, Request};
+use crate::worker::Worker;
 
 /// How long children get to exit after a run before they are killed.
 const GRACE: Duration = Duration::from_secs(5);
@@ -129,7 +131,7 @@ impl Run {
             let label = format!(
                 "step {} ({} on {})",
                 n + 1,
-                op_name(&step.op),
+                step.op.name(),
                 names.join(", ")
             );
             self.step(step, &names)
@@ -138,23 +140,26 @@ impl Run {
         Ok(())
     }
 
-    fn step(&mut self, step: &crate::cases::Step, actors: &[&str]) -> Result<(), String> {
-        if let Op::Kill {
+    fn step(&mut self, step: &Step, actors: &[&str]) -> Result<(), String> {
+        if let StepOp::Kill {
             target,
             max_delay_ms,
         } = &step.op
         {
             return self.kill(target, *max_delay_ms, step.expect_exit.as_deref());
         }
-        let ops: Vec<Op> = (0..actors.len())
-            .map(|k| self.resolve(&step.op, k))
-            .collect::<Result<_, _>>()?;
+        let ops: Vec<Request> = {
+            let ctx = self.context();
+            (0..actors.len())
+                .map(|k| resolve(&step.op, &ctx, k))
+                .collect::<Result<_, _>>()?
+        };
         for who in actors {
             self.actor(who)?;
         }
         // Ending a child is watched by its exit status, not a reply.
-        if matches!(step.op, Op::Exit | Op::KillSelf) {
-            let default = if matches!(step.op, Op::Exit) {
+        if matches!(step.op, StepOp::Exit | StepOp::KillSelf) {
+            let default = if matches!(step.op, StepOp::Exit) {
                 "0"
             } else {
                 "killed"
@@ -212,67 +217,24 @@ impl Run {
         Ok(self.actors.get_mut(who).expect("inserted"))
     }
 
-    /// Fills in what a step leaves to the run: shape, dtype, descriptor,
-    /// names, part numbers.
-    fn resolve(&self, op: &Op, k: usize) -> Result<Op, String> {
-        let current_name = || {
-            self.descriptor
-                .as_ref()
-                .and_then(|d| d.name().map(str::to_owned))
-        };
-        let mut op = op.clone();
-        match &mut op {
-            Op::Create {
-                shape,
-                dtype,
-                name,
-                layout,
-                ..
-            } => {
-                if let Cast::Foreign(peer, Side::Attaches) = &self.cast {
-                    *layout = peer.layout.map(str::to_owned);
-                }
-                shape.get_or_insert_with(|| self.shape.clone());
-                dtype.get_or_insert_with(|| self.dtype.to_string());
-                if name.as_deref() == Some("$name") {
-                    *name = Some(current_name().ok_or("no array was created yet")?);
-                }
-            }
-            Op::Attach {
-                descriptor,
-                form,
-                overrides,
-            } => {
-                let d = self.descriptor.as_ref().ok_or("no array was created yet")?;
-                *descriptor = Some(match (form.as_deref(), overrides.as_ref(), &self.printed) {
-                    (None, None, Some(printed)) => printed.clone(),
-                    _ => descriptor_form(d, form.as_deref(), overrides.as_ref())?,
-                });
-            }
-            Op::CreateSegment { name, .. }
-            | Op::Unlink { name }
-            | Op::Probe { name }
-            | Op::Clean { name }
-                if name.is_none() || name.as_deref() == Some("$name") =>
-            {
-                *name = Some(current_name().ok_or("no array was created yet")?);
-            }
-            Op::FillPart { part, .. } => *part += k,
-            _ => {}
+    /// What this run's steps are resolved against.
+    fn context(&self) -> Context<'_> {
+        Context {
+            shape: &self.shape,
+            dtype: self.dtype,
+            descriptor: self.descriptor.as_ref(),
+            printed: self.printed.as_ref(),
+            layout: match &self.cast {
+                Cast::Foreign(peer, Side::Attaches) => peer.layout,
+                _ => None,
+            },
         }
-        Ok(op)
     }
 
-    fn check(
-        &mut self,
-        who: &str,
-        op: &Op,
-        step: &crate::cases::Step,
-        reply: Reply,
-    ) -> Result<(), String> {
+    fn check(&mut self, who: &str, op: &Request, step: &Step, reply: Reply) -> Result<(), String> {
         match reply {
             Reply::Ok(text) => {
-                if let Op::Create { .. } = op {
+                if let Request::Create { .. } = op {
                     self.printed = serde_json::from_str(&text).ok();
                     let d = Descriptor::from_json(&text).map_err(|e| {
                         format!("{who} created an array with a bad descriptor: {e}")
@@ -293,8 +255,7 @@ impl Run {
                 Ok(())
             }
             Reply::Error { kind, message } => {
-                // A create that was expected to fail might still have made a name.
-                if step.expect_error.as_deref() == Some(kind.as_str()) {
+                if step.expect_error == Some(kind) {
                     Ok(())
                 } else if let Some(want) = &step.expect_error {
                     Err(format!(
@@ -332,7 +293,7 @@ impl Run {
 
     /// Ends an actor with `exit` or `kill-self`; a child's exit status must
     /// match `expected`.
-    fn end(&mut self, who: &str, op: &Op, expected: &str) -> Result<(), String> {
+    fn end(&mut self, who: &str, op: &Request, expected: &str) -> Result<(), String> {
         let deadline = self.deadline;
         match self.actors.remove(who) {
             Some(Actor::Child(mut child)) => {
@@ -349,7 +310,7 @@ impl Run {
                 peer.finish(deadline);
                 Ok(())
             }
-            Some(Actor::Local(_)) if matches!(op, Op::Exit) => Ok(()),
+            Some(Actor::Local(_)) if matches!(op, Request::Exit) => Ok(()),
             _ => Err(format!("'{who}' cannot end itself that way")),
         }
     }
@@ -388,7 +349,7 @@ impl Run {
         for actor in self.actors.values_mut() {
             match actor {
                 Actor::Child(child) => {
-                    if child.send(&Op::Exit, grace).is_ok() && child.wait(grace).is_none() {
+                    if child.send(&Request::Exit, grace).is_ok() && child.wait(grace).is_none() {
                         child.kill();
                     }
                 }
@@ -413,44 +374,6 @@ fn lost(who: &str, e: Lost) -> String {
         Lost::TimedOut => format!("timed out waiting for child '{who}' (it was killed)"),
         other => format!("child '{who}' {other}"),
     }
-}
-
-/// The descriptor as the step asks to send it.
-fn descriptor_form(
-    d: &Descriptor,
-    form: Option<&str>,
-    overrides: Option<&serde_json::Map<String, Value>>,
-) -> Result<Value, String> {
-    let mut value = match form.unwrap_or("canonical") {
-        "canonical" => d.to_value(),
-        "short" => serde_json::json!({
-            "name": d.name(),
-            "shape": d.shape(),
-            "dtype": if d.dtype().is_native() { d.dtype().name() } else { d.dtype().to_string() },
-        }),
-        "wetlands" => d.to_wetlands_value().map_err(|e| e.to_string())?,
-        other => return Err(format!("unknown descriptor form {other:?}")),
-    };
-    if let Some(overrides) = overrides {
-        let target = match value.get_mut(shm_core::descriptor::WETLANDS_MARKER) {
-            Some(inner) => inner,
-            None => &mut value,
-        };
-        let map = target
-            .as_object_mut()
-            .expect("descriptor forms are objects");
-        for (k, v) in overrides {
-            map.insert(k.clone(), v.clone());
-        }
-    }
-    Ok(value)
-}
-
-pub(crate) fn op_name(op: &Op) -> String {
-    serde_json::to_value(op)
-        .ok()
-        .and_then(|v| v.get("op").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_else(|| "?".into())
 }
 
 /// A random number below `n`, from the standard library's per-process

@@ -14,9 +14,11 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::child::{ChildProc, Lost};
-use crate::cases::{Case, Step};
-use crate::ops::{Op, Reply, Worker};
+use super::process::{ChildProc, Exit, Lost};
+use crate::cases::{Case, Form, Step, StepOp};
+use crate::exit::{HarnessKind, Kind};
+use crate::request::{Reply, Request};
+use crate::worker::Worker;
 
 /// How to run one foreign peer.
 #[derive(Debug, Clone)]
@@ -65,27 +67,35 @@ impl Side {
 }
 
 /// Whether `op` is one of the peer command line's words.
-fn peer_word(op: &Op) -> bool {
+fn peer_word(op: &StepOp) -> bool {
     matches!(
         op,
-        Op::Attach { .. }
-            | Op::Get { .. }
-            | Op::Set { .. }
-            | Op::Sum
-            | Op::Fill { .. }
-            | Op::Emit
-            | Op::Pattern { .. }
-            | Op::CheckPattern { .. }
-            | Op::Exit
-            | Op::Close
+        StepOp::Attach { .. }
+            | StepOp::Get { .. }
+            | StepOp::Set { .. }
+            | StepOp::Sum
+            | StepOp::Fill { .. }
+            | StepOp::Emit
+            | StepOp::Pattern { .. }
+            | StepOp::CheckPattern { .. }
+            | StepOp::Exit
+            | StepOp::Close
     )
 }
 
 /// Checks the runner makes itself on a foreign actor's behalf.
-fn verifier_op(op: &Op) -> bool {
+fn verifier_step(op: &StepOp) -> bool {
     matches!(
         op,
-        Op::Probe { .. } | Op::CheckParts { .. } | Op::View { .. } | Op::Mode
+        StepOp::Probe { .. } | StepOp::CheckParts { .. } | StepOp::View { .. } | StepOp::Mode
+    )
+}
+
+/// The same, for a resolved request.
+fn verifier_request(op: &Request) -> bool {
+    matches!(
+        op,
+        Request::Probe { .. } | Request::CheckParts { .. } | Request::View { .. } | Request::Mode
     )
 }
 
@@ -120,7 +130,7 @@ pub(crate) fn not_applicable(case: &Case, peer: &PeerSpec, side: Side) -> Option
     }
     for step in &case.steps {
         // The runner kills children itself; it cannot kill a one-shot peer.
-        if let Op::Kill { target, .. } = &step.op {
+        if let StepOp::Kill { target, .. } = &step.op {
             if is_foreign(target, side) {
                 return Some("kills a peer process".into());
             }
@@ -138,12 +148,12 @@ pub(crate) fn not_applicable(case: &Case, peer: &PeerSpec, side: Side) -> Option
 }
 
 fn step_not_applicable(step: &Step, side: Side) -> Option<String> {
-    let name = super::case_run::op_name(&step.op);
-    let creates = matches!(step.op, Op::Create { .. });
+    let name = step.op.name();
+    let creates = matches!(step.op, StepOp::Create { .. });
     if creates && side == Side::Attaches {
         return Some(format!("a child creates ({name})"));
     }
-    if verifier_op(&step.op) {
+    if verifier_step(&step.op) {
         // Made by the runner in Rust: any expectation holds as written.
         return None;
     }
@@ -152,18 +162,15 @@ fn step_not_applicable(step: &Step, side: Side) -> Option<String> {
     }
     if creates {
         return match &step.op {
-            Op::Create { name: Some(_), .. } => Some("creates under a given name".into()),
+            StepOp::Create { name: Some(_), .. } => Some("creates under a given name".into()),
             _ => None,
         };
     }
     if !peer_word(&step.op) {
         return Some(format!("the peer command line has no {name}"));
     }
-    if let Op::Attach {
-        form, overrides, ..
-    } = &step.op
-    {
-        if form.as_deref().is_some_and(|f| f != "canonical") || overrides.is_some() {
+    if let StepOp::Attach { form, overrides } = &step.op {
+        if form.is_some_and(|f| f != Form::Canonical) || overrides.is_some() {
             return Some("attaches with another descriptor form".into());
         }
     }
@@ -211,35 +218,27 @@ impl Foreign {
     }
 
     /// Performs `op` as the peer would, by `deadline`.
-    pub(crate) fn perform(&mut self, op: &Op, deadline: Instant) -> Result<Reply, String> {
+    pub(crate) fn perform(&mut self, op: &Request, deadline: Instant) -> Result<Reply, String> {
         match op {
-            Op::Create {
+            Request::Create {
                 shape, dtype, fill, ..
-            } => self.create(
-                shape.as_deref().unwrap_or(&[]),
-                dtype.as_deref(),
-                fill.as_deref(),
-                deadline,
-            ),
-            Op::Attach { descriptor, .. } => {
-                let d = descriptor.clone().ok_or("attach without a descriptor")?;
-                self.descriptor = Some(self.in_my_form(&d)?);
+            } => self.create(shape, dtype, fill.as_deref(), deadline),
+            Request::Attach { descriptor } => {
+                self.descriptor = Some(self.in_my_form(descriptor)?);
                 // Attaching is checked by a process that attaches and exits.
                 self.one_shot(&["emit".into()], deadline).map(|r| match r {
                     Reply::Ok(_) => Reply::Ok("ok".into()),
                     e => e,
                 })
             }
-            Op::Exit | Op::Close => Ok(Reply::Ok("ok".into())),
+            Request::Exit | Request::Close => Ok(Reply::Ok("ok".into())),
             // A probe by name needs no attachment.
-            Op::Probe { .. } => Ok(self.verifier.perform(op)),
-            op if verifier_op(op) => {
+            Request::Probe { .. } => Ok(self.verifier.perform(op)),
+            op if verifier_request(op) => {
                 let d = self.descriptor.clone().ok_or("no array to check")?;
-                if let Reply::Error { kind, message } = self.verifier.perform(&Op::Attach {
-                    descriptor: Some(d),
-                    form: None,
-                    overrides: None,
-                }) {
+                if let Reply::Error { kind, message } =
+                    self.verifier.perform(&Request::Attach { descriptor: d })
+                {
                     return Ok(Reply::Error { kind, message });
                 }
                 Ok(self.verifier.perform(op))
@@ -261,7 +260,7 @@ impl Foreign {
     fn create(
         &mut self,
         shape: &[usize],
-        dtype: Option<&str>,
+        dtype: &str,
         fill: Option<&str>,
         deadline: Instant,
     ) -> Result<Reply, String> {
@@ -274,7 +273,7 @@ impl Foreign {
                 .collect::<Vec<_>>()
                 .join(","),
             "--dtype".to_owned(),
-            dtype.unwrap_or("float64").to_owned(),
+            dtype.to_owned(),
         ];
         if let Some(f) = fill {
             args.extend(["--fill".to_owned(), f.to_owned()]);
@@ -344,7 +343,7 @@ impl Foreign {
             }
         }
         match p.wait(deadline) {
-            Some(super::child::Exit::Code(0)) => Ok(Reply::Ok(match out.trim() {
+            Some(Exit::Code(0)) => Ok(Reply::Ok(match out.trim() {
                 "" => "ok".to_owned(),
                 text => text.to_owned(),
             })),
@@ -380,7 +379,7 @@ impl Foreign {
                 "" => "ok".to_owned(),
                 text => text.to_owned(),
             }),
-            code => peer_error(Some(super::child::Exit::Code(code)), &served.stderr),
+            code => peer_error(Some(Exit::Code(code)), &served.stderr),
         })
     }
 
@@ -403,24 +402,24 @@ impl Foreign {
     }
 }
 
-/// A peer's failure as a reply: exit 2 is bad input, 3 a segment error.
-fn peer_error(exit: Option<super::child::Exit>, stderr: &str) -> Reply {
-    use super::child::Exit;
-    let kind = match exit {
-        Some(Exit::Code(2)) => "BadInput",
-        Some(Exit::Code(3)) => "SegmentError",
-        _ => "PeerFailed",
+/// A peer's failure as a reply, its kind from the exit code (see
+/// [`Kind::of_peer_exit`]).
+fn peer_error(exit: Option<Exit>, stderr: &str) -> Reply {
+    let code = match &exit {
+        Some(Exit::Code(c)) => Some(*c),
+        _ => None,
     };
+    let kind = Kind::of_peer_exit(code).unwrap_or(Kind::Harness(HarnessKind::PeerFailed));
     let how = exit.map_or("did not end".to_owned(), |e| e.to_string());
     Reply::Error {
-        kind: kind.into(),
+        kind,
         message: format!("{how}: {}", stderr.trim()),
     }
 }
 
 /// The peer command line's words for `op`; negative indices (from the end)
 /// are resolved against `shape`, since the command line takes none.
-fn words(op: &Op, shape: &[usize]) -> Option<Vec<String>> {
+fn words(op: &Request, shape: &[usize]) -> Option<Vec<String>> {
     let index = |i: &[i64]| {
         i.iter()
             .zip(shape.iter().chain(std::iter::repeat(&0)))
@@ -435,13 +434,13 @@ fn words(op: &Op, shape: &[usize]) -> Option<Vec<String>> {
             .join(",")
     };
     Some(match op {
-        Op::Get { index: i } => vec!["get".into(), index(i)],
-        Op::Set { index: i, value } => vec!["set".into(), index(i), value.clone()],
-        Op::Sum => vec!["sum".into()],
-        Op::Fill { value } => vec!["fill".into(), value.clone()],
-        Op::Emit => vec!["emit".into()],
-        Op::Pattern { seed } => vec!["pattern".into(), seed.to_string()],
-        Op::CheckPattern { seed } => vec!["check-pattern".into(), seed.to_string()],
+        Request::Get { index: i } => vec!["get".into(), index(i)],
+        Request::Set { index: i, value } => vec!["set".into(), index(i), value.clone()],
+        Request::Sum => vec!["sum".into()],
+        Request::Fill { value } => vec!["fill".into(), value.clone()],
+        Request::Emit => vec!["emit".into()],
+        Request::Pattern { seed } => vec!["pattern".into(), seed.to_string()],
+        Request::CheckPattern { seed } => vec!["check-pattern".into(), seed.to_string()],
         _ => return None,
     })
 }

@@ -8,17 +8,26 @@
 //! parent drops what it holds, and every segment the run created must be
 //! gone: one that is left is removed and fails the run.
 
+//!
+//! Files: `case_run.rs` (one case run: actors, steps, expectations,
+//! teardown), `resolve.rs` (steps into requests), `foreign.rs` (foreign
+//! peers driven through their command line), `process.rs` (child processes
+//! and their pipes), `fork.rs` (`fork(child_fn)`, Unix), `serve.rs` (the
+//! child's request loop).
+
 mod case_run;
-mod child;
 mod foreign;
 #[cfg(unix)]
 mod fork;
+mod process;
+mod resolve;
+mod serve;
 
 use std::time::Duration;
 
 pub(crate) use case_run::{Cast, run_case};
-pub(crate) use child::serve;
 pub(crate) use foreign::{PeerSpec, Side};
+pub(crate) use serve::serve;
 
 /// How a case's children are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use super::workload::{Num, Workload, sum, with_element};
 pub(super) fn run(workload: &Workload) -> ExitCode {
     match with_element!(workload.dtype, serve(workload)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => crate::peer::fail(1, format_args!("speedup consumer: {e}")),
+        Err(e) => crate::exit::fail(1, format_args!("speedup consumer: {e}")),
     }
 }
 

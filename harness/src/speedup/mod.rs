@@ -31,7 +31,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::cli::{SpeedupArgs, TableFormat};
-use crate::peer::{EXIT_USAGE, fail};
+use crate::exit::{BAD_INPUT, fail};
 
 use workload::{Workload, with_element};
 
@@ -40,7 +40,7 @@ use workload::{Workload, with_element};
 pub(crate) fn run(args: &SpeedupArgs) -> ExitCode {
     let workload = match Workload::from_args(args) {
         Ok(w) => w,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return fail(BAD_INPUT, e),
     };
     if args.consumer {
         return consumer::run(&workload);

@@ -50,7 +50,7 @@ impl Failure {
 impl From<shm_core::Error> for Failure {
     fn from(e: shm_core::Error) -> Failure {
         Failure {
-            code: crate::peer::exit_code(&e),
+            code: crate::exit::Kind::from(e.kind()).exit_code(),
             message: e.to_string(),
         }
     }

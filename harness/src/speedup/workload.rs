@@ -27,7 +27,7 @@ impl Workload {
     /// Checks the arguments: at least one array and one run, a non-empty
     /// shape whose byte count fits, and an integer or float dtype.
     pub(super) fn from_args(args: &SpeedupArgs) -> Result<Workload, Error> {
-        let shape = crate::peer::parse_shape(&args.shape)?;
+        let shape = crate::words::parse_shape(&args.shape)?;
         let dtype = DType::parse(&args.dtype)?;
         let bad = |m: String| Err(Error::InvalidArgument(m));
         if args.arrays == 0 || args.repeat == 0 {

@@ -35,5 +35,4 @@ mod reclaim;
 
 pub use leased::{LeasedSegment, unlink};
 pub use ledger::{LEDGER_ENV, Lease, ledger_dir, list};
-pub use process::holder_alive;
-pub use reclaim::{Verdict, reclaim};
+pub use reclaim::{Verdict, holder_alive, reclaim};

@@ -8,15 +8,14 @@
 //! `pbi_start_tvusec` (seconds and microseconds since the epoch, XNU's
 //! `proc_info.h`).
 
-use super::ledger::Lease;
-
-/// Whether the process a lease names is still the one that took it.
-pub fn holder_alive(lease: &Lease) -> bool {
-    if !pid_exists(lease.pid) {
+/// Whether process `pid` exists and, when `start` is known, started then
+/// (so a pid reused by a later process does not pass).
+pub(super) fn alive(pid: u32, start: Option<&str>) -> bool {
+    if !pid_exists(pid) {
         return false;
     }
-    match (&lease.start, start_time(lease.pid)) {
-        (Some(recorded), Some(now)) => *recorded == now,
+    match (start, start_time(pid)) {
+        (Some(recorded), Some(now)) => recorded == now,
         // Without start times, a live pid is given the benefit of the doubt.
         _ => true,
     }
@@ -96,19 +95,10 @@ mod tests {
     #[test]
     fn this_process_is_alive_and_a_wrong_start_time_is_not() {
         let pid = std::process::id();
-        let me = Lease {
-            name: "x".into(),
-            pid,
-            start: start_time(pid),
-            handed_over: false,
-        };
-        assert!(holder_alive(&me));
-        if me.start.is_some() {
-            let impostor = Lease {
-                start: Some("0".into()),
-                ..me.clone()
-            };
-            assert!(!holder_alive(&impostor), "a reused pid must not pass");
+        let start = start_time(pid);
+        assert!(alive(pid, start.as_deref()));
+        if start.is_some() {
+            assert!(!alive(pid, Some("0")), "a reused pid must not pass");
         }
     }
 
@@ -125,12 +115,6 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();
-        let gone = Lease {
-            name: "x".into(),
-            pid,
-            start: Some("1".into()),
-            handed_over: false,
-        };
-        assert!(!holder_alive(&gone));
+        assert!(!alive(pid, Some("1")));
     }
 }

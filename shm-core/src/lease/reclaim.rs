@@ -1,7 +1,7 @@
 //! What `clean` decides for each lease, and the reclaiming itself.
 
 use super::ledger::{self, Lease};
-use super::process::holder_alive;
+use super::process;
 use crate::error::{Error, Result};
 use crate::{name, segment};
 
@@ -16,6 +16,12 @@ pub enum Verdict {
     HolderAlive,
     /// The segment was handed over and awaits adoption: spared.
     HandedOver,
+}
+
+/// Whether the process a lease names is still the one that took it: its
+/// pid exists and its start time is the one recorded.
+pub fn holder_alive(lease: &Lease) -> bool {
+    process::alive(lease.pid, lease.start.as_deref())
 }
 
 /// Decides every lease (or only `only`'s) and, unless `dry_run`, unlinks

@@ -1,16 +1,17 @@
-//! Child processes that perform a case's operations, and the loop they run.
+//! Child processes and the lines to and from them: the process handle and
+//! its transport.
 //!
-//! A child reads [`Op`]s as JSON lines and answers each with a [`Reply`]
-//! line. It is either forked from the runner ([`super::fork`], Unix) or the
-//! runner's own binary re-executed as `shm-harness child` (every OS). Every
-//! wait on a child is bounded by the case's deadline: a child that hangs is
-//! killed, and one that dies is reported with its signal's name.
+//! A child is either forked from the runner ([`super::fork`], Unix; it runs
+//! [`super::serve`]) or a spawned program: the runner's own binary
+//! re-executed as `shm-harness child`, or a foreign peer. Every wait on a
+//! child is bounded by the case's deadline: a child that hangs is killed,
+//! and one that dies is reported with its signal's name.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::ops::{Op, Reply, Worker};
+use crate::request::{Reply, Request};
 
 /// How a child ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,20 +127,35 @@ impl ChildProc {
         })
     }
 
-    /// Forks the runner; the child serves requests and `_exit`s.
+    /// Forks the runner; the child serves requests on two pipes and `_exit`s.
     #[cfg(unix)]
     pub(crate) fn fork() -> Result<ChildProc, Lost> {
-        let forked = super::fork::fork_serving().map_err(|e| Lost::Io(format!("fork: {e}")))?;
+        use std::fs::File;
+        let io = |e: nix::errno::Errno| Lost::Io(format!("pipe: {e}"));
+        let (req_read, req_write) = nix::unistd::pipe().map_err(io)?;
+        let (rep_read, rep_write) = nix::unistd::pipe().map_err(io)?;
+        let mut parent_ends = Some((req_write, rep_read));
+        let mut child_ends = Some((req_read, rep_write));
+        let pid = super::fork::fork(|| {
+            // The child keeps only its own ends, so the runner sees EOF when
+            // it closes its side.
+            drop(parent_ends.take());
+            let (input, output) = child_ends.take().expect("the child's ends");
+            super::serve(BufReader::new(File::from(input)), File::from(output))
+        })
+        .map_err(|e| Lost::Io(format!("fork: {e}")))?;
+        drop(child_ends);
+        let (to_child, from_child) = parent_ends.expect("the parent's ends");
         Ok(ChildProc {
-            process: Process::Forked(forked.pid),
-            to_child: Box::new(std::fs::File::from(forked.to_child)),
-            from_child: BufReader::new(std::fs::File::from(forked.from_child)),
+            process: Process::Forked(pid),
+            to_child: Box::new(File::from(to_child)),
+            from_child: BufReader::new(File::from(from_child)),
             ended: None,
         })
     }
 
     /// Sends `op` without reading a reply.
-    pub(crate) fn send(&mut self, op: &Op, deadline: Instant) -> Result<(), Lost> {
+    pub(crate) fn send(&mut self, op: &Request, deadline: Instant) -> Result<(), Lost> {
         self.send_line(&serde_json::to_string(op).expect("ops serialise"), deadline)
     }
 
@@ -244,7 +260,7 @@ impl ChildProc {
         loop {
             let done = match &mut self.process {
                 #[cfg(unix)]
-                Process::Forked(pid) => super::fork::try_reap(*pid),
+                Process::Forked(pid) => try_reap(*pid),
                 Process::Spawned(child) => child.try_wait().ok().flatten().map(exit_of),
             };
             if let Some(exit) = done {
@@ -295,6 +311,19 @@ impl Drop for ChildProc {
     }
 }
 
+/// Reaps `pid` if it has ended.
+#[cfg(unix)]
+fn try_reap(pid: nix::unistd::Pid) -> Option<Exit> {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+        Ok(WaitStatus::Exited(_, code)) => Some(Exit::Code(code)),
+        Ok(WaitStatus::Signaled(_, sig, _)) => Some(Exit::Signal(signal_name(sig as i32))),
+        Ok(_) => None,
+        // ECHILD: already reaped elsewhere; treat as a plain exit.
+        Err(_) => Some(Exit::Code(-1)),
+    }
+}
+
 #[cfg(unix)]
 fn exit_of(status: std::process::ExitStatus) -> Exit {
     use std::os::unix::process::ExitStatusExt;
@@ -312,7 +341,7 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
 
 /// `SIGKILL` for 9, and so on.
 #[cfg(unix)]
-pub(crate) fn signal_name(signal: i32) -> String {
+fn signal_name(signal: i32) -> String {
     nix::sys::signal::Signal::try_from(signal)
         .map(|s| s.as_str().to_owned())
         .unwrap_or_else(|_| format!("signal {signal}"))
@@ -335,44 +364,4 @@ fn reader_thread(
         }
     });
     rx
-}
-
-/// The child's side: serve requests from `input` until `exit`, a kill, or
-/// end of input. Returns the exit code.
-pub(crate) fn serve(input: impl BufRead, mut output: impl Write) -> i32 {
-    let mut worker = Worker::default();
-    for line in input.lines() {
-        let Ok(line) = line else { return 1 };
-        let reply = match serde_json::from_str::<Op>(&line) {
-            Ok(Op::KillSelf) => kill_self(),
-            Ok(Op::Exit) => {
-                drop(worker);
-                return 0;
-            }
-            Ok(op) => worker.perform(&op),
-            Err(e) => Reply::Error {
-                kind: "BadRequest".into(),
-                message: format!("{e}: {line}"),
-            },
-        };
-        let text = serde_json::to_string(&reply).expect("replies serialise");
-        if writeln!(output, "{text}")
-            .and_then(|()| output.flush())
-            .is_err()
-        {
-            return 1;
-        }
-    }
-    0
-}
-
-#[cfg(unix)]
-fn kill_self() -> ! {
-    let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
-    unreachable!("SIGKILL cannot be caught")
-}
-
-#[cfg(not(unix))]
-fn kill_self() -> ! {
-    std::process::abort()
 }
