@@ -229,3 +229,6 @@ pub(crate) fn selected(name: &str, filters: &[String], exact: bool) -> bool {
             }
         })
 }
+
+#[cfg(test)]
+mod tests;

@@ -57,3 +57,6 @@ pub(crate) fn arrangement(run: &CaseRun) -> String {
         None => run.mode.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests;
