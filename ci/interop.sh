@@ -16,7 +16,7 @@ venv=${1:-.venv}
 
 echo "==> ci/python-env.sh $venv"
 # Prints the venv's python, in a form native programs can run on Windows.
-python=$(bash ci/python-env.sh "$venv")
+python=$("${BASH:-bash}" ci/python-env.sh "$venv")
 "$python" --version
 
 echo "==> cargo build -p harness --bins"

@@ -369,7 +369,8 @@ class Job:
             label = substitute(label, self.contexts)
             if not condition(step.get("if"), self.contexts, self.failed):
                 self.results.append((n, "skipped", 0.0, label))
-                say(f"\n==> [{self.job_id} {n}] {label}: skipped (if: {step.get('if')!r})")
+                why = f"if: {step['if']}" if step.get("if") is not None else "an earlier step failed"
+                say(f"\n==> [{self.job_id} {n}] {label}: skipped ({why})")
                 continue
             say(f"\n==> [{self.job_id} {n}] {label}")
             start = time.monotonic()
