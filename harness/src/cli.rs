@@ -80,7 +80,7 @@ pub struct RunArgs {
     /// shared_memory, all (repeatable).
     #[arg(long = "peer", value_name = "NAME")]
     pub peers: Vec<String>,
-    /// Per-case timeout in seconds.
+    /// Timeout in seconds for each pass over a case's steps (per case and shape).
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub timeout: f64,
     /// Python interpreter for Python peers (default: $SHM_HARNESS_PYTHON, then python3).
@@ -117,7 +117,7 @@ pub struct MatrixArgs {
     /// Python interpreter for Python peers.
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
-    /// Per-case timeout in seconds.
+    /// Timeout in seconds for each pass over a case's steps (per case and shape).
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub timeout: f64,
 }

@@ -36,8 +36,7 @@ pub(crate) fn run_case(case: &Case, mode: Mode, cast: &Cast, settings: &Settings
     let (outcome, message) = if let Some(reason) = case.not_here.clone().or(not_applicable) {
         (Outcome::Skipped, reason)
     } else {
-        let deadline = started + settings.timeout * case.repeat;
-        match run_all(case, mode, cast, deadline) {
+        match run_all(case, mode, cast, settings.timeout) {
             Ok(()) => (Outcome::Passed, String::new()),
             Err(message) => (Outcome::Failed, message),
         }
@@ -57,10 +56,13 @@ pub(crate) fn run_case(case: &Case, mode: Mode, cast: &Cast, settings: &Settings
     }
 }
 
-fn run_all(case: &Case, mode: Mode, cast: &Cast, deadline: Instant) -> Result<(), String> {
+/// Runs every round and shape of `case`; each pass over the steps has
+/// `timeout` to finish.
+fn run_all(case: &Case, mode: Mode, cast: &Cast, timeout: Duration) -> Result<(), String> {
     let dtype = case_dtype(case)?;
     for round in 0..case.repeat {
         for shape in &case.shapes {
+            let deadline = Instant::now() + timeout;
             let mut run = Run::new(mode, cast.clone(), shape.clone(), dtype, deadline);
             let result = run.steps(case);
             let leaks = run.teardown();
