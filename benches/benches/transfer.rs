@@ -22,8 +22,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use benches::peer::{Peer, Transport};
-use benches::proto::{Frame, Op};
+use benches::op::Op;
+use benches::peer::{self, Transport};
 use benches::raw::RawSegment;
 use benches::sizes::{self, MIB, label};
 use benches::work;
@@ -32,13 +32,15 @@ use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main,
 };
+use ipc_bench::link::Link;
+use ipc_bench::wire::Frame;
 use shm_core::{Descriptor, Element, SharedArray};
 
 /// The child program, built by cargo alongside this bench.
 const CHILD: &str = env!("CARGO_BIN_EXE_bench-child");
 
-fn spawn(transport: Transport) -> Peer {
-    Peer::spawn(Path::new(CHILD), transport).expect("cannot start bench-child")
+fn spawn(transport: Transport) -> Link {
+    peer::spawn(Path::new(CHILD), transport).expect("cannot start bench-child")
 }
 
 /// Many samples for microsecond operations; ten flat samples for ones that
@@ -92,8 +94,8 @@ fn handoff(c: &mut Criterion) {
     let max = sizes.iter().copied().max().unwrap_or(0);
     let mut pipe = spawn(Transport::Pipe);
     let mut socket = spawn(Transport::UnixSocket);
-    pipe.prepare(max).expect("prepare");
-    socket.prepare(max).expect("prepare");
+    peer::prepare(&mut pipe, max).expect("prepare");
+    peer::prepare(&mut socket, max).expect("prepare");
     let mut g = c.benchmark_group("handoff");
     for &size in &sizes {
         tune(&mut g, size);
@@ -145,15 +147,15 @@ fn handoff(c: &mut Criterion) {
         }
     }
     g.finish();
-    pipe.finish().expect("pipe child");
-    socket.finish().expect("socket child");
+    pipe.finish(Op::Exit).expect("pipe child");
+    socket.finish(Op::Exit).expect("socket child");
 }
 
 fn end_to_end(c: &mut Criterion) {
     let sizes = sizes::capped(&sizes::TRANSFER);
     let max = sizes.iter().copied().max().unwrap_or(0);
     let mut pipe = spawn(Transport::Pipe);
-    pipe.prepare(max).expect("prepare");
+    peer::prepare(&mut pipe, max).expect("prepare");
     let mut g = c.benchmark_group("end_to_end");
     for &size in &sizes {
         tune(&mut g, size);
@@ -216,7 +218,7 @@ fn end_to_end(c: &mut Criterion) {
         });
     }
     g.finish();
-    pipe.finish().expect("pipe child");
+    pipe.finish(Op::Exit).expect("pipe child");
 }
 
 fn attach(c: &mut Criterion) {
@@ -317,7 +319,7 @@ fn floor(c: &mut Criterion) {
         drop(segment);
     }
     g.finish();
-    pipe.finish().expect("pipe child");
+    pipe.finish(Op::Exit).expect("pipe child");
 }
 
 fn descriptor(c: &mut Criterion) {

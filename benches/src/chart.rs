@@ -14,6 +14,7 @@ use plotters::prelude::*;
 use serde_json::Value;
 
 use crate::sizes;
+use ipc_bench::units::time as fmt_time;
 
 /// One benchmark's result as criterion saved it.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,27 +170,6 @@ pub fn lines(spec: &ChartSpec, estimates: &[Estimate]) -> Vec<Line> {
         })
         .filter(|l| !l.points.is_empty())
         .collect()
-}
-
-/// A duration for people: `12.3 µs`, `4.56 ms`, `1.23 s`.
-pub fn fmt_time(seconds: f64) -> String {
-    let (v, unit) = if seconds >= 1.0 {
-        (seconds, "s")
-    } else if seconds >= 1e-3 {
-        (seconds * 1e3, "ms")
-    } else if seconds >= 1e-6 {
-        (seconds * 1e6, "µs")
-    } else {
-        (seconds * 1e9, "ns")
-    };
-    // Thresholds just below 100 and 10, so 99.99 prints as `100`, not `100.0`.
-    if v >= 99.95 {
-        format!("{v:.0} {unit}")
-    } else if v >= 9.995 {
-        format!("{v:.1} {unit}")
-    } else {
-        format!("{v:.2} {unit}")
-    }
 }
 
 /// Draws `lines` as an SVG document: time against size, both logarithmic.
@@ -390,14 +370,5 @@ mod tests {
             got.unwrap(),
             vec![est("handoff/shared/4KiB", 1.5e-6, Some(4096))]
         );
-    }
-
-    #[test]
-    fn times_read_well() {
-        assert_eq!(fmt_time(1.5e-6), "1.50 µs");
-        assert_eq!(fmt_time(0.1234), "123 ms");
-        assert_eq!(fmt_time(2.0), "2.00 s");
-        assert_eq!(fmt_time(99.999e-6), "100 µs");
-        assert_eq!(fmt_time(9.9999e-3), "10.0 ms");
     }
 }

@@ -7,9 +7,9 @@
 //! what they share with the child process (`src/bin/bench-child.rs`) and the
 //! chart generator (`src/bin/bench-chart.rs`):
 //!
-//! - [`proto`]: the framing of requests and replies on the control pipe;
-//! - [`peer`]: the parent's handle on a persistent child, with a watchdog;
-//! - [`transport`]: pipe and socket sizing (the copy path done well);
+//! - [`op`]: the operations the child serves;
+//! - [`peer`]: starting the persistent child on a pipe or a Unix socket;
+//! - [`transport`]: socket sizing (the copy path done well);
 //! - [`work`]: the fill and checksum every variant uses, so each bench can
 //!   check its result before its timing is trusted;
 //! - [`raw`]: a segment made and attached with bare `nix` calls, for
@@ -17,13 +17,16 @@
 //! - [`sizes`]: the sizes benchmarked and their labels;
 //! - [`chart`]: reads criterion's estimates and draws an SVG chart.
 //!
+//! The framing, the child's handle with its watchdog, pipe sizing and time
+//! formatting come from `ipc-bench`, which `shm-harness speedup` uses too.
+//!
 //! See `docs/benchmarks.md` for the results and how to reproduce them.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
 pub mod chart;
+pub mod op;
 pub mod peer;
-pub mod proto;
 pub mod raw;
 pub mod sizes;
 pub mod transport;

@@ -1,19 +1,20 @@
 //! The persistent child process of the benches.
 //!
-//! It serves requests (see `benches::proto`) from its stdin until end of
+//! It serves requests (see `benches::op`) from its stdin until end of
 //! file or [`Op::Exit`], writing one reply per request to its stdout. Every
 //! mapping or array a request makes is held until its reply is written and
 //! dropped afterwards, so the reply means "the child holds a usable array".
 //! Failures are described on stderr and answered with a failure status.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Read};
 use std::os::fd::AsFd;
 use std::process::ExitCode;
 
-use benches::proto::{self, Op, Reply};
+use benches::op::Op;
 use benches::raw::RawMapping;
 use benches::work;
+use ipc_bench::wire::{Reply, Request, read_header};
 use shm_core::{Descriptor, SharedArray};
 
 fn main() -> ExitCode {
@@ -44,7 +45,7 @@ fn serve() -> io::Result<()> {
     // `Op::Prepare`, and a small one for descriptors and names.
     let mut buf: Vec<u8> = Vec::new();
     let mut small: Vec<u8> = Vec::new();
-    while let Some((op, len)) = proto::read_header(&mut input)? {
+    while let Some(Request { op, len, .. }) = read_header(&mut input)? {
         match op {
             Op::Exit => break,
             Op::Prepare => {
@@ -52,7 +53,7 @@ fn serve() -> io::Result<()> {
                     buf = vec![0u8; len];
                     work::prefault(&mut buf);
                 }
-                Reply::ok(buf.len() as u64, 0).write_to(&mut output)?;
+                Reply::ok(buf.len() as u64, 0, 0).write_to(&mut output)?;
             }
             Op::Recv | Op::RecvSum => {
                 if buf.len() < len {
@@ -65,11 +66,11 @@ fn serve() -> io::Result<()> {
                     Op::Recv => work::stamp_check(data),
                     _ => work::checksum(data),
                 };
-                Reply::ok(len as u64, value).write_to(&mut output)?;
+                Reply::ok(len as u64, value, 0).write_to(&mut output)?;
             }
             Op::Ping => {
                 read_small(&mut input, &mut small, len)?;
-                Reply::ok(len as u64, work::checksum(&small)).write_to(&mut output)?;
+                Reply::ok(len as u64, work::checksum(&small), 0).write_to(&mut output)?;
             }
             Op::Attach | Op::AttachSum => {
                 read_small(&mut input, &mut small, len)?;
@@ -86,7 +87,7 @@ fn serve() -> io::Result<()> {
                 let held = std::str::from_utf8(&small)
                     .map_err(|e| e.to_string())
                     .and_then(|name| RawMapping::attach(name).map_err(|e| e.to_string()));
-                let r = held.as_ref().map(|m| Reply::ok(m.len() as u64, 0));
+                let r = held.as_ref().map(|m| Reply::ok(m.len() as u64, 0, 0));
                 reply(&mut output, r.map_err(Clone::clone))?;
                 drop(held);
             }
@@ -114,7 +115,7 @@ fn attach(json: &[u8], sum: bool) -> Result<(SharedArray, Reply), String> {
             (true, Some(bytes)) => work::checksum(bytes),
             (true, None) => return Err("the view is not contiguous".into()),
         };
-        Reply::ok(view.len() as u64, value)
+        Reply::ok(view.len() as u64, value, 0)
     };
     Ok((array, reply))
 }
@@ -124,6 +125,5 @@ fn reply(output: &mut File, r: Result<Reply, String>) -> io::Result<()> {
         eprintln!("bench-child: {e}");
         Reply::failed()
     });
-    r.write_to(output)?;
-    output.flush()
+    r.write_to(output)
 }

@@ -15,7 +15,9 @@ use std::process::ExitCode;
 
 use shm_core::{Descriptor, SharedArray};
 
-use super::wire::{Op, Reply, read_header};
+use ipc_bench::wire::{Reply, Request, read_header};
+
+use super::wire::{Op, Received};
 use super::workload::{Num, Workload, sum, with_element};
 
 /// Runs the consumer role and maps failures to exit code 1 (the producer
@@ -63,10 +65,10 @@ fn serve<T: Num>(w: &Workload) -> io::Result<()> {
         .map(|_| vec![T::from_small(1); w.elements])
         .collect();
     let mut held: Vec<SharedArray> = Vec::with_capacity(w.arrays);
-    let mut run = Reply::OK;
+    let mut run = Received::default();
     let mut small = Vec::new();
     Reply::OK.write_to(&mut output)?;
-    while let Some((op, index, len)) = read_header(&mut input)? {
+    while let Some(Request { op, index, len }) = read_header(&mut input)? {
         match op {
             Op::Exit => break,
             Op::Hold | Op::Sum => {
@@ -107,8 +109,8 @@ fn serve<T: Num>(w: &Workload) -> io::Result<()> {
                 held.push(array);
             }
             Op::Done => {
-                run.write_to(&mut output)?;
-                run = Reply::OK;
+                run.reply().write_to(&mut output)?;
+                run = Received::default();
             }
             Op::Release => {
                 held.clear();

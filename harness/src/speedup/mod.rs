@@ -13,8 +13,9 @@
 //!
 //! The consumer is this binary re-run as `speedup --consumer` (a hidden
 //! flag), started once before anything is timed. Modules: [`workload`]
-//! (arguments, fill values, the sum), [`wire`] (framing), [`producer`]
-//! (timing, checks, the consumer's watchdog), [`consumer`], [`python`]
+//! (arguments, fill values, the sum), [`wire`] (the operations; framing,
+//! the consumer's handle and its watchdog are `ipc-bench`'s), [`producer`]
+//! (the timed runs and their checks), [`consumer`], [`python`]
 //! (finding Python and running `fixtures/python/speedup.py`) and
 //! [`report`] (table and JSON). Exit codes: 0 measured, 1 a run failed or
 //! gave a wrong result (also a failing `speedup.py`), 2 wrong arguments,

@@ -2,24 +2,30 @@
 //!
 //! Every figure is taken from `repeat` timed runs after one untimed warm-up
 //! run, the five kinds of run interleaved so that drift in the machine
-//! touches them alike. Each run's result is checked (array and element
+//! touches them alike. Four of them hand the arrays to the consumer (a
+//! [`Variant`]: copied or shared, hand-off or end-to-end); the fifth is the
+//! in-process floor. Each run's result is checked (array and element
 //! counts, and sums that are exact) before its time is kept.
 
-use std::io::{self, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::io;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ipc_bench::link::{Channel, Config, Link};
 use shm_core::SharedArray;
 
-use super::wire::{self, Op, Reply};
+use super::wire::{Op, Received};
 use super::workload::{Num, Workload, sum, value};
 
-/// How long one request to the consumer may take before the watchdog kills
-/// it (a run of the default workload takes well under a second).
-const TIMEOUT: Duration = Duration::from_secs(600);
+/// How the consumer is watched: a request may take up to ten minutes (a
+/// run of the default workload takes well under a second); a pipe that
+/// stays narrow only makes the copied figures slower.
+const CONFIG: Config = Config {
+    name: "the consumer",
+    timeout: Duration::from_secs(600),
+    grace: Duration::from_secs(30),
+    require_wide_pipes: false,
+};
 
 /// Medians of the Rust runs, in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -57,32 +63,148 @@ impl From<shm_core::Error> for Failure {
 }
 
 impl From<io::Error> for Failure {
+    /// The link's errors already name the consumer.
     fn from(e: io::Error) -> Failure {
-        Failure::run(format!("talking to the consumer: {e}"))
+        Failure::run(e.to_string())
+    }
+}
+
+/// How the arrays reach the consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// Each array's bytes go through the pipe into its own buffer.
+    Copied,
+    /// Each array's descriptor goes through the pipe; the consumer attaches.
+    Shared,
+}
+
+/// What the clock covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    /// The arrays exist before the clock; it stops when the consumer holds
+    /// all of them as usable arrays.
+    Handoff,
+    /// The producer fills each array and sends it; the consumer sums each.
+    EndToEnd,
+}
+
+/// One kind of timed run that goes through the consumer.
+#[derive(Debug, Clone, Copy)]
+struct Variant {
+    path: Path,
+    span: Span,
+    /// Named in a failed check.
+    name: &'static str,
+}
+
+/// The four, in the order they run in each round and fill [`Figures`].
+const VARIANTS: [Variant; 4] = [
+    Variant {
+        path: Path::Copied,
+        span: Span::Handoff,
+        name: "copied hand-off",
+    },
+    Variant {
+        path: Path::Shared,
+        span: Span::Handoff,
+        name: "shared hand-off",
+    },
+    Variant {
+        path: Path::Copied,
+        span: Span::EndToEnd,
+        name: "copied end-to-end",
+    },
+    Variant {
+        path: Path::Shared,
+        span: Span::EndToEnd,
+        name: "shared end-to-end",
+    },
+];
+
+impl Variant {
+    /// What the consumer does with each array.
+    fn op(self) -> Op {
+        match (self.path, self.span) {
+            (Path::Copied, Span::Handoff) => Op::Hold,
+            (Path::Copied, Span::EndToEnd) => Op::Sum,
+            (Path::Shared, Span::Handoff) => Op::Attach,
+            (Path::Shared, Span::EndToEnd) => Op::AttachSum,
+        }
+    }
+
+    /// The value the consumer must report for run `round`: every element
+    /// summed end-to-end; for a copied hand-off each array's first and last
+    /// element; nothing for a shared hand-off, which touches no element.
+    fn expected(self, w: &Workload, round: u64) -> f64 {
+        match (self.path, self.span) {
+            (_, Span::EndToEnd) => w.expected_sum(round),
+            (Path::Copied, Span::Handoff) => (0..w.arrays)
+                .map(|k| 2.0 * f64::from(value(round, k)))
+                .sum(),
+            (Path::Shared, Span::Handoff) => 0.0,
+        }
+    }
+}
+
+/// The producer's arrays: plain buffers for the copies and the floor,
+/// segments for sharing. All made, and every page touched, up front.
+struct Arrays<T> {
+    copies: Vec<Vec<T>>,
+    shared: Vec<SharedArray>,
+}
+
+impl<T: Num> Arrays<T> {
+    fn new(w: &Workload) -> Result<Arrays<T>, Failure> {
+        let copies = (0..w.arrays)
+            .map(|_| vec![T::from_small(1); w.elements])
+            .collect();
+        let mut shared = Vec::with_capacity(w.arrays);
+        for _ in 0..w.arrays {
+            shared.push(SharedArray::create(&w.shape, T::from_small(1))?);
+        }
+        Ok(Arrays { copies, shared })
+    }
+
+    /// Fills array `k` of `path` with its value for run `round`.
+    fn fill(&mut self, path: Path, k: usize, round: u64) -> Result<(), Failure> {
+        let v = T::from_small(value(round, k));
+        match path {
+            Path::Copied => self.copies[k].fill(v),
+            Path::Shared => self.shared[k]
+                .view_mut::<T>()?
+                .into_slice()
+                .ok_or_else(|| Failure::run("a C-order array is contiguous"))?
+                .fill(v),
+        }
+        Ok(())
+    }
+
+    /// Hands array `k` to the consumer: its bytes straight from the buffer,
+    /// or its descriptor in one `write`.
+    fn send(&self, c: &mut Consumer, v: Variant, k: usize) -> io::Result<()> {
+        match v.path {
+            Path::Copied => c
+                .link
+                .send_parts(v.op(), k, bytemuck::cast_slice(&self.copies[k])),
+            Path::Shared => {
+                let json = self.shared[k].descriptor().to_json();
+                c.link.send_small(v.op(), k, json.as_bytes())
+            }
+        }
     }
 }
 
 /// Measures the five Rust figures for element type `T`.
 pub(super) fn measure<T: Num>(w: &Workload) -> Result<Figures, Failure> {
-    // The producer's arrays: plain buffers for the copies and the floor,
-    // segments for sharing. All made, and every page touched, up front.
-    let mut copies: Vec<Vec<T>> = (0..w.arrays)
-        .map(|_| vec![T::from_small(1); w.elements])
-        .collect();
-    let mut shared = Vec::with_capacity(w.arrays);
-    for _ in 0..w.arrays {
-        shared.push(SharedArray::create(&w.shape, T::from_small(1))?);
-    }
+    let mut arrays = Arrays::<T>::new(w)?;
     let mut consumer = Consumer::spawn(w)?;
     let mut times: [Vec<Duration>; 5] = Default::default();
     for round in 0..=w.repeat as u64 {
-        let t = [
-            handoff_copied(&mut consumer, w, &mut copies, round)?,
-            handoff_shared::<T>(&mut consumer, w, &mut shared, round)?,
-            end_to_end_copied(&mut consumer, w, &mut copies, round)?,
-            end_to_end_shared::<T>(&mut consumer, w, &mut shared, round)?,
-            in_process_floor(w, &mut copies, round)?,
-        ];
+        let mut t = [Duration::ZERO; 5];
+        for (spent, v) in t.iter_mut().zip(VARIANTS) {
+            *spent = timed_run(&mut consumer, w, &mut arrays, v, round)?;
+        }
+        t[4] = in_process_floor(w, &mut arrays.copies, round)?;
         // Round 0 is the warm-up.
         if round > 0 {
             for (all, one) in times.iter_mut().zip(t) {
@@ -90,7 +212,7 @@ pub(super) fn measure<T: Num>(w: &Workload) -> Result<Figures, Failure> {
             }
         }
     }
-    consumer.finish()?;
+    consumer.link.finish(Op::Exit)?;
     let [a, b, c, d, e] = times.map(|mut v| median(&mut v));
     Ok(Figures {
         handoff_copied: a,
@@ -113,131 +235,43 @@ fn median(times: &mut [Duration]) -> f64 {
     mid.as_secs_f64()
 }
 
-fn fill_shared<T: Num>(array: &mut SharedArray, v: T) -> Result<(), Failure> {
-    array
-        .view_mut::<T>()?
-        .into_slice()
-        .ok_or_else(|| Failure::run("a C-order array is contiguous"))?
-        .fill(v);
-    Ok(())
-}
-
-fn expect(
-    what: &str,
-    got: Reply,
-    arrays: usize,
-    elements: usize,
-    value: f64,
-) -> Result<(), Failure> {
-    let want = (arrays as u64, (arrays * elements) as u64, value);
+/// One run of `v`: fill (before the clock for a hand-off, inside it array
+/// by array end-to-end), hand every array over, stop the clock at the
+/// consumer's answer, then check it.
+fn timed_run<T: Num>(
+    c: &mut Consumer,
+    w: &Workload,
+    arrays: &mut Arrays<T>,
+    v: Variant,
+    round: u64,
+) -> Result<Duration, Failure> {
+    if v.span == Span::Handoff {
+        for k in 0..w.arrays {
+            arrays.fill(v.path, k, round)?;
+        }
+    }
+    c.sync()?;
+    let t = Instant::now();
+    for k in 0..w.arrays {
+        if v.span == Span::EndToEnd {
+            arrays.fill(v.path, k, round)?;
+        }
+        arrays.send(c, v, k)?;
+    }
+    let got = c.done()?;
+    let spent = t.elapsed();
+    c.release()?;
+    let want = (
+        w.arrays as u64,
+        (w.arrays * w.elements) as u64,
+        v.expected(w, round),
+    );
     if (got.arrays, got.elements, got.value) != want {
         return Err(Failure::run(format!(
-            "{what}: the consumer received (arrays, elements, value) = ({}, {}, {}), expected {want:?}",
-            got.arrays, got.elements, got.value
+            "{}: the consumer received (arrays, elements, value) = ({}, {}, {}), expected {want:?}",
+            v.name, got.arrays, got.elements, got.value
         )));
     }
-    Ok(())
-}
-
-/// Arrays exist before the clock; it stops when the consumer holds all of
-/// them, each read into its own buffer.
-fn handoff_copied<T: Num>(
-    c: &mut Consumer,
-    w: &Workload,
-    copies: &mut [Vec<T>],
-    round: u64,
-) -> Result<Duration, Failure> {
-    for (k, a) in copies.iter_mut().enumerate() {
-        a.fill(T::from_small(value(round, k)));
-    }
-    c.sync()?;
-    let t = Instant::now();
-    for (k, a) in copies.iter().enumerate() {
-        c.send_bytes(Op::Hold, k, bytemuck::cast_slice(a))?;
-    }
-    let got = c.done()?;
-    let spent = t.elapsed();
-    c.release()?;
-    let stamps = (0..w.arrays)
-        .map(|k| 2.0 * f64::from(value(round, k)))
-        .sum();
-    expect("copied hand-off", got, w.arrays, w.elements, stamps)?;
-    Ok(spent)
-}
-
-/// Arrays exist before the clock; it stops when the consumer holds a typed
-/// view of each (descriptor emitted, sent, parsed, attached, viewed).
-fn handoff_shared<T: Num>(
-    c: &mut Consumer,
-    w: &Workload,
-    shared: &mut [SharedArray],
-    round: u64,
-) -> Result<Duration, Failure> {
-    for (k, a) in shared.iter_mut().enumerate() {
-        fill_shared(a, T::from_small(value(round, k)))?;
-    }
-    c.sync()?;
-    let t = Instant::now();
-    for (k, a) in shared.iter().enumerate() {
-        c.send_small(Op::Attach, k, a.descriptor().to_json().as_bytes())?;
-    }
-    let got = c.done()?;
-    let spent = t.elapsed();
-    c.release()?;
-    expect("shared hand-off", got, w.arrays, w.elements, 0.0)?;
-    Ok(spent)
-}
-
-/// The producer fills each array and sends it; the consumer sums each.
-fn end_to_end_copied<T: Num>(
-    c: &mut Consumer,
-    w: &Workload,
-    copies: &mut [Vec<T>],
-    round: u64,
-) -> Result<Duration, Failure> {
-    c.sync()?;
-    let t = Instant::now();
-    for (k, a) in copies.iter_mut().enumerate() {
-        a.fill(T::from_small(value(round, k)));
-        c.send_bytes(Op::Sum, k, bytemuck::cast_slice(a))?;
-    }
-    let got = c.done()?;
-    let spent = t.elapsed();
-    c.release()?;
-    expect(
-        "copied end-to-end",
-        got,
-        w.arrays,
-        w.elements,
-        w.expected_sum(round),
-    )?;
-    Ok(spent)
-}
-
-/// The producer fills each shared array and sends its descriptor; the
-/// consumer attaches and sums each.
-fn end_to_end_shared<T: Num>(
-    c: &mut Consumer,
-    w: &Workload,
-    shared: &mut [SharedArray],
-    round: u64,
-) -> Result<Duration, Failure> {
-    c.sync()?;
-    let t = Instant::now();
-    for (k, a) in shared.iter_mut().enumerate() {
-        fill_shared(a, T::from_small(value(round, k)))?;
-        c.send_small(Op::AttachSum, k, a.descriptor().to_json().as_bytes())?;
-    }
-    let got = c.done()?;
-    let spent = t.elapsed();
-    c.release()?;
-    expect(
-        "shared end-to-end",
-        got,
-        w.arrays,
-        w.elements,
-        w.expected_sum(round),
-    )?;
     Ok(spent)
 }
 
@@ -263,13 +297,9 @@ fn in_process_floor<T: Num>(
     Ok(spent)
 }
 
-/// The consumer process and the two pipes to it.
+/// The consumer process, behind its link.
 struct Consumer {
-    child: Arc<Mutex<Child>>,
-    tx: ChildStdin,
-    rx: ChildStdout,
-    msg: Vec<u8>,
-    watchdog: Watchdog,
+    link: Link,
 }
 
 impl Consumer {
@@ -278,67 +308,30 @@ impl Consumer {
     fn spawn(w: &Workload) -> Result<Consumer, Failure> {
         let exe = std::env::current_exe()
             .map_err(|e| Failure::run(format!("cannot find this program: {e}")))?;
-        let mut child = Command::new(exe)
-            .arg("speedup")
+        let mut cmd = Command::new(exe);
+        cmd.arg("speedup")
             .arg("--consumer")
             .args(["--arrays", &w.arrays.to_string()])
             .args(["--shape", &w.shape_arg()])
             .args(["--dtype", &w.dtype.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
+            .stderr(Stdio::inherit());
+        let mut link = Link::spawn(cmd, Channel::Pipe, CONFIG)
             .map_err(|e| Failure::run(format!("cannot start the consumer: {e}")))?;
-        let tx = child.stdin.take().expect("stdin is piped");
-        let rx = child.stdout.take().expect("stdout is piped");
-        wire::widen_pipe(&tx);
-        wire::widen_pipe(&rx);
-        let child = Arc::new(Mutex::new(child));
-        let watchdog = Watchdog::start(Arc::clone(&child));
-        let mut c = Consumer {
-            child,
-            tx,
-            rx,
-            msg: Vec::new(),
-            watchdog,
-        };
-        c.reply()?;
-        Ok(c)
-    }
-
-    /// Sends a header, then the payload straight from the caller's buffer.
-    fn send_bytes(&mut self, op: Op, index: usize, payload: &[u8]) -> Result<(), Failure> {
-        self.watchdog.busy();
-        let sent = self
-            .tx
-            .write_all(&wire::header(op, index, payload.len()))
-            .and_then(|()| self.tx.write_all(payload));
-        self.watchdog.idle();
-        sent.map_err(|e| self.lost(e))
-    }
-
-    /// Sends a header and a small payload in one `write`.
-    fn send_small(&mut self, op: Op, index: usize, payload: &[u8]) -> Result<(), Failure> {
-        self.msg.clear();
-        self.msg
-            .extend_from_slice(&wire::header(op, index, payload.len()));
-        self.msg.extend_from_slice(payload);
-        self.watchdog.busy();
-        let sent = self.tx.write_all(&self.msg);
-        self.watchdog.idle();
-        sent.map_err(|e| self.lost(e))
+        link.receive()?;
+        Ok(Consumer { link })
     }
 
     /// Ends a run and returns what the consumer received.
-    fn done(&mut self) -> Result<Reply, Failure> {
-        self.send_small(Op::Done, 0, &[])?;
-        self.reply()
+    fn done(&mut self) -> Result<Received, Failure> {
+        self.link.send_small(Op::Done, 0, &[])?;
+        Ok(Received::from_reply(self.link.receive()?))
     }
 
     /// Lets the consumer drop the run's arrays.
     fn release(&mut self) -> Result<(), Failure> {
-        self.send_small(Op::Release, 0, &[])?;
-        self.reply().map(drop)
+        self.link.send_small(Op::Release, 0, &[])?;
+        self.link.receive()?;
+        Ok(())
     }
 
     /// One untimed round trip right before a clock starts, so the consumer
@@ -347,120 +340,5 @@ impl Consumer {
     /// machine) is not part of any hand-off.
     fn sync(&mut self) -> Result<(), Failure> {
         self.release()
-    }
-
-    fn reply(&mut self) -> Result<Reply, Failure> {
-        self.watchdog.busy();
-        let r = Reply::read_from(&mut self.rx);
-        self.watchdog.idle();
-        let r = r.map_err(|e| self.lost(e))?;
-        if r.status != 0 {
-            return Err(Failure::run(format!(
-                "the consumer failed (status {})",
-                r.status
-            )));
-        }
-        Ok(r)
-    }
-
-    /// Explains a broken pipe by the consumer's exit status, when it has one.
-    fn lost(&mut self, e: io::Error) -> Failure {
-        let mut status = None;
-        for _ in 0..50 {
-            status = self
-                .child
-                .lock()
-                .expect("child lock")
-                .try_wait()
-                .ok()
-                .flatten();
-            if status.is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        match status {
-            Some(s) => Failure::run(format!("the consumer exited ({s}): {e}")),
-            None => Failure::from(e),
-        }
-    }
-
-    /// Asks the consumer to exit and checks that it exited 0.
-    fn finish(mut self) -> Result<(), Failure> {
-        self.send_small(Op::Exit, 0, &[])?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let status = self.child.lock().expect("child lock").try_wait()?;
-            match status {
-                Some(s) if s.success() => return Ok(()),
-                Some(s) => return Err(Failure::run(format!("the consumer exited with {s}"))),
-                None if Instant::now() > deadline => {
-                    return Err(Failure::run("the consumer did not exit"));
-                }
-                None => std::thread::sleep(Duration::from_millis(5)),
-            }
-        }
-    }
-}
-
-impl Drop for Consumer {
-    fn drop(&mut self) {
-        self.watchdog.stop();
-        let mut child = self.child.lock().expect("child lock");
-        if matches!(child.try_wait(), Ok(None)) {
-            let _ = child.kill();
-        }
-        let _ = child.wait();
-    }
-}
-
-/// Kills the consumer when one request stays outstanding for [`TIMEOUT`].
-/// The timed path pays two relaxed atomic increments per request: the
-/// sequence number is odd while one is outstanding.
-struct Watchdog {
-    seq: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Watchdog {
-    fn start(child: Arc<Mutex<Child>>) -> Watchdog {
-        let seq = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (s, halt) = (Arc::clone(&seq), Arc::clone(&stop));
-        let thread = std::thread::spawn(move || {
-            let mut seen = (0, Instant::now());
-            while !halt.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
-                let now = s.load(Ordering::Relaxed);
-                if now != seen.0 {
-                    seen = (now, Instant::now());
-                } else if now % 2 == 1 && seen.1.elapsed() > TIMEOUT {
-                    eprintln!("speedup: the consumer did not answer in {TIMEOUT:?}; killing it");
-                    let _ = child.lock().expect("child lock").kill();
-                    return;
-                }
-            }
-        });
-        Watchdog {
-            seq,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn busy(&self) {
-        self.seq.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn idle(&self) {
-        self.seq.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use ipc_bench::units::{ratio, time};
 use serde::Serialize;
 
 use super::producer::Figures;
@@ -229,38 +230,6 @@ fn table(out: &mut String, ratio_head: &str, rows: &[(&str, &str, Option<f64>)],
     }
 }
 
-/// `123 µs`, `4.56 ms`, `1.35 s`.
-pub(super) fn time(seconds: f64) -> String {
-    let (v, unit) = if seconds >= 1.0 {
-        (seconds, "s")
-    } else if seconds >= 1e-3 {
-        (seconds * 1e3, "ms")
-    } else {
-        (seconds * 1e6, "µs")
-    };
-    // Thresholds just below 100 and 10, so 99.99 prints as `100`, not `100.0`.
-    if v >= 99.95 {
-        format!("{v:.0} {unit}")
-    } else if v >= 9.995 {
-        format!("{v:.1} {unit}")
-    } else {
-        format!("{v:.2} {unit}")
-    }
-}
-
-/// `1231x`, `63.4x`, `1.27x`.
-pub(super) fn ratio(x: f64) -> String {
-    if !x.is_finite() {
-        "-".into()
-    } else if x >= 99.95 {
-        format!("{x:.0}x")
-    } else if x >= 9.995 {
-        format!("{x:.1}x")
-    } else {
-        format!("{x:.2}x")
-    }
-}
-
 /// `34.3 MiB`.
 fn bytes(n: usize) -> String {
     let n = n as f64;
@@ -280,13 +249,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_read_well() {
-        assert_eq!(time(0.000_123_4), "123 µs");
-        assert_eq!(time(0.004_56), "4.56 ms");
-        assert_eq!(time(1.353), "1.35 s");
-        assert_eq!(ratio(1231.2), "1231x");
-        assert_eq!(ratio(63.43), "63.4x");
-        assert_eq!(ratio(1.266), "1.27x");
+    fn sizes_read_well() {
         assert_eq!(bytes(36_000_000), "34.3 MiB");
         assert_eq!(bytes(16384), "16.0 KiB");
     }
