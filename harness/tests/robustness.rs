@@ -123,13 +123,17 @@ const REQUIRE_MOUNT_NS: &str = "SHM_HARNESS_REQUIRE_MOUNT_NS";
 #[test]
 fn a_full_dev_shm_is_out_of_space_at_create_not_sigbus_later() {
     // 10 MB on a 1 MiB tmpfs: CPython's SharedMemory succeeds here and its
-    // first full write dies of SIGBUS. create must refuse, exit 3, and leave
-    // nothing behind; a 512 KiB array still fits and fills.
+    // first full write dies of SIGBUS. create must refuse, exit 3, say how
+    // much it asked for, how much the tmpfs has free (statvfs) and a
+    // --shm-size that fits, and leave nothing behind; a 512 KiB array still
+    // fits and fills.
     let script = r#"
 "$B" create --shape 10000000 --dtype uint8 --fill 1 --keep 2>err.txt >/dev/null
 echo "big=$?"
 cat err.txt 1>&2
 grep -c '^error: no space' err.txt | sed 's/^/errlines=/'
+grep -c "of 10000000 bytes: /dev/shm has 1048576 of 1048576 bytes free" err.txt | sed 's/^/figures=/'
+grep -c -- "--shm-size=10m or more" err.txt | sed 's/^/advice=/'
 rm -f err.txt
 echo "left=$(ls /dev/shm | wc -l)"
 d=$("$B" create --shape 524288 --dtype uint8 --fill 1 --keep)
@@ -151,6 +155,8 @@ echo "after=$(ls /dev/shm | wc -l)"
             for want in [
                 "big=3",
                 "errlines=1",
+                "figures=1",
+                "advice=1",
                 "left=0",
                 "small=0",
                 "sum=524288",

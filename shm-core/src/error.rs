@@ -85,13 +85,17 @@ pub enum Error {
     #[error("invalid data: {0}")]
     InvalidData(String),
     /// The shared-memory filesystem has no room for the segment (`ENOSPC`
-    /// from `posix_fallocate` or `ftruncate`).
-    #[error("no space for segment '{name}' of {size} bytes (shared memory is full)")]
+    /// from `posix_fallocate` or `ftruncate`). Where the OS says, the
+    /// message gives the filesystem's free and total bytes and a size that
+    /// would fit (Docker's `--shm-size`).
+    #[error("{}", out_of_space(name, *size, room))]
     OutOfSpace {
         /// The segment's name.
         name: String,
         /// The size that could not be reserved.
         size: usize,
+        /// The filesystem holding the segments, when it is known.
+        room: Option<Room>,
     },
     /// The caller lacks permission to open the segment (`EACCES`).
     #[error("permission denied for segment '{name}'")]
@@ -254,6 +258,40 @@ impl Error {
     }
 }
 
+/// The room on the filesystem that holds shared memory (`statvfs(3)` of
+/// `/dev/shm` on Linux), as it was when a create failed for space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    /// Where the segments live, e.g. `/dev/shm`.
+    pub path: String,
+    /// Bytes free for an unprivileged process (`f_bavail * f_frsize`).
+    pub available: u64,
+    /// The filesystem's size (`f_blocks * f_frsize`).
+    pub total: u64,
+}
+
+impl Room {
+    /// A `--shm-size` in MiB that holds what is used now and `size` more.
+    pub fn size_that_fits_mib(&self, size: usize) -> u64 {
+        let used = self.total.saturating_sub(self.available);
+        used.saturating_add(size as u64).div_ceil(1 << 20).max(1)
+    }
+}
+
+fn out_of_space(name: &str, size: usize, room: &Option<Room>) -> String {
+    match room {
+        None => format!("no space for segment '{name}' of {size} bytes (shared memory is full)"),
+        Some(r) => format!(
+            "no space for segment '{name}' of {size} bytes: {} has {} of {} bytes free; \
+             free some, or give shared memory more room (in Docker: --shm-size={}m or more)",
+            r.path,
+            r.available,
+            r.total,
+            r.size_that_fits_mib(size)
+        ),
+    }
+}
+
 /// What a size check required: a minimum, or an exact size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SizeExpectation {
@@ -290,5 +328,26 @@ mod tests {
         let e = Error::NotFound { name: "x".into() };
         assert_eq!(e.kind(), ErrorKind::NotFound);
         assert_eq!(Error::os("mmap", 12).kind(), ErrorKind::Os);
+    }
+
+    #[test]
+    fn out_of_space_says_how_much_was_asked_what_is_free_and_what_fits() {
+        let room = Room {
+            path: "/dev/shm".into(),
+            available: 1 << 20,
+            total: 64 << 20,
+        };
+        // 63 MiB used and 10 MB more: 72.6 MiB, so 73 MiB fits.
+        assert_eq!(room.size_that_fits_mib(10_000_000), 73);
+        let e = Error::OutOfSpace {
+            name: "big".into(),
+            size: 10_000_000,
+            room: Some(room),
+        };
+        assert_eq!(
+            e.to_string(),
+            "no space for segment 'big' of 10000000 bytes: /dev/shm has 1048576 of 67108864 \
+             bytes free; free some, or give shared memory more room (in Docker: --shm-size=73m or more)"
+        );
     }
 }

@@ -45,7 +45,7 @@ pub use array::SharedArray;
 pub use descriptor::{Descriptor, Order};
 pub use dtype::{ByteOrder, DType, Kind};
 pub use element::Element;
-pub use error::{Error, ErrorKind, Result, SizeExpectation};
+pub use error::{Error, ErrorKind, Result, Room, SizeExpectation};
 pub use lease::LeasedSegment;
 pub use scalar::Scalar;
 pub use segment::Segment;

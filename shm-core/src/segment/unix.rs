@@ -2,6 +2,15 @@
 //! `posix_fallocate` (Linux), `fstat`, `mmap`, `munmap`, `shm_unlink`.
 //!
 //! The object opened for a name `n` is `/n`. See shm_open(3), mmap(2).
+//!
+//! # Emulating macOS's sizes on Linux
+//!
+//! Built with `--cfg shm_macos_sizes` (`RUSTFLAGS`, never in a normal
+//! build; `ci/macos-sizes.sh` runs the test suite and the catalogue so), the
+//! backend behaves as XNU does for sizes: `shm_open` objects are sized to
+//! `round_page(length)` with 16 KiB pages (as on arm64 Macs), `fstat`
+//! reports the rounded size, [`EXACT_SIZES`] is false, and there is no
+//! `posix_fallocate`. Everything else is Linux's.
 #![allow(unsafe_code)]
 
 use std::ffi::c_void;
@@ -18,7 +27,13 @@ use crate::error::{Error, Result, SizeExpectation};
 
 /// Whether `fstat` reports the size asked for (Linux) rather than one
 /// rounded up to whole pages (macOS).
-pub(crate) const EXACT_SIZES: bool = cfg!(any(target_os = "linux", target_os = "android"));
+pub(crate) const EXACT_SIZES: bool =
+    cfg!(any(target_os = "linux", target_os = "android")) && !cfg!(shm_macos_sizes);
+
+/// The page size macOS rounds segments to under `--cfg shm_macos_sizes`
+/// (arm64 Macs have 16 KiB pages).
+#[cfg(shm_macos_sizes)]
+const EMULATED_PAGE: usize = 16 * 1024;
 
 /// Whether `unlink` really removes a name on this system.
 pub(crate) const UNLINK_REMOVES_NAME: bool = true;
@@ -113,17 +128,23 @@ pub(crate) fn create(name: &str, size: usize) -> Result<Mapping> {
 /// Sets the size once (macOS allows only one `ftruncate`) and, on Linux,
 /// reserves the pages so a full tmpfs fails here and not with SIGBUS later.
 fn reserve(fd: &OwnedFd, name: &str, size: usize) -> Result<()> {
+    // XNU stores round_page(length) as the object's size.
+    #[cfg(shm_macos_sizes)]
+    let size = size
+        .checked_next_multiple_of(EMULATED_PAGE)
+        .ok_or_else(|| Error::InvalidArgument(format!("size {size} is too large")))?;
     let len = i64::try_from(size)
         .map_err(|_| Error::InvalidArgument(format!("size {size} is too large")))?;
     let space = |e: Errno, call| match e {
         Errno::ENOSPC | Errno::ENOMEM | Errno::EFBIG => Error::OutOfSpace {
             name: name.to_owned(),
             size,
+            room: room(),
         },
         other => errno_error(call, other, name),
     };
     nix::unistd::ftruncate(fd, len).map_err(|e| space(e, "ftruncate"))?;
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(all(any(target_os = "linux", target_os = "android"), not(shm_macos_sizes)))]
     loop {
         match nix::fcntl::posix_fallocate(fd, 0, len) {
             Ok(()) => break,
@@ -134,6 +155,28 @@ fn reserve(fd: &OwnedFd, name: &str, size: usize) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where glibc's `shm_open` keeps its objects.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const SHM_DIR: &str = "/dev/shm";
+
+/// The room on the filesystem holding the segments, by `statvfs(3)`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn room() -> Option<crate::error::Room> {
+    let st = nix::sys::statvfs::statvfs(SHM_DIR).ok()?;
+    let unit = st.fragment_size() as u64;
+    Some(crate::error::Room {
+        path: SHM_DIR.to_owned(),
+        available: (st.blocks_available() as u64).saturating_mul(unit),
+        total: (st.blocks() as u64).saturating_mul(unit),
+    })
+}
+
+/// macOS keeps shared memory in no filesystem that can be asked.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn room() -> Option<crate::error::Room> {
+    None
 }
 
 /// Opens an existing `/name` read-write and maps all of it.

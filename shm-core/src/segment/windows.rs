@@ -172,6 +172,8 @@ fn win32_error(call: &'static str, code: WIN32_ERROR, name: &str, size: Option<u
             Error::OutOfSpace {
                 name,
                 size: size.unwrap_or_default(),
+                // The paging file backs sections; no filesystem to report.
+                room: None,
             }
         }
         other => Error::os(call, other as i32),
