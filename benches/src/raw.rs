@@ -110,9 +110,15 @@ mod tests {
 
     #[test]
     fn raw_segments_attach_and_are_removed() {
-        let seg = RawSegment::create(8192).unwrap();
+        // Two whole pages of this machine (4 KiB on x86_64 Linux, 16 KiB on
+        // arm64 macOS), so the size fstat reports is the size asked for on
+        // every OS, page-rounding or not.
+        let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .unwrap()
+            .unwrap() as usize;
+        let seg = RawSegment::create(2 * page).unwrap();
         let name = seg.name().to_owned();
-        assert_eq!(RawMapping::attach(&name).unwrap().len(), 8192);
+        assert_eq!(RawMapping::attach(&name).unwrap().len(), 2 * page);
         drop(seg);
         assert_eq!(RawMapping::attach(&name).unwrap_err(), nix::Error::ENOENT);
     }

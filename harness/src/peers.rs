@@ -102,12 +102,15 @@ impl Registry {
                 ]);
                 s.form = "wetlands";
                 s.serve = true;
-                if cfg!(target_os = "macos") {
+                if !shm_core::segment::EXACT_SIZES {
                     // Wetlands requires the real size to equal segment_size,
-                    // and macOS reports sizes rounded up to whole pages.
+                    // and where sizes are page-rounded (macOS's fstat,
+                    // Windows' VirtualQuery, which CPython sizes blocks by)
+                    // they differ for every segment that is not a whole
+                    // number of pages.
                     s.side_unsupported = Some((
                         Side::Attaches,
-                        "Wetlands refuses segments whose page-rounded size differs from segment_size, which macOS reports for every segment that is not a whole number of pages".into(),
+                        "Wetlands refuses segments whose page-rounded size differs from segment_size, and this OS reports page-rounded sizes (macOS: fstat; Windows: VirtualQuery)".into(),
                     ));
                 }
                 s.deviations.push((

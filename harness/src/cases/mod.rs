@@ -92,13 +92,19 @@ struct CaseFile {
     cases: Vec<CaseSpec>,
 }
 
-/// Whether an `os = [...]` list includes this OS.
+/// Whether an `os = [...]` list includes this system: an OS name
+/// (`linux`, `macos`, `windows`), `unix`, or what the system does that
+/// cases depend on: `exact-sizes` where segments report the size asked for
+/// (Linux), `page-rounded` where they report it rounded up to whole pages
+/// (macOS, Windows, and Linux built with `--cfg shm_macos_sizes`).
 pub(crate) fn os_matches(list: &Option<Vec<String>>) -> bool {
+    let exact = shm_core::segment::EXACT_SIZES;
     list.as_ref().is_none_or(|l| {
-        l.iter().any(|o| {
-            o == std::env::consts::OS
-                || (o == "unix" && cfg!(unix))
-                || (o == "windows" && cfg!(windows))
+        l.iter().any(|o| match o.as_str() {
+            "unix" => cfg!(unix),
+            "exact-sizes" => exact,
+            "page-rounded" => !exact,
+            os => os == std::env::consts::OS,
         })
     })
 }

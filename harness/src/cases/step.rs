@@ -22,7 +22,10 @@
 //! `SizeMismatch`, or the harness's `Mismatch`), `expect_exit` (for `exit`,
 //! `kill-self` and `kill`: `0` or `killed`). `os = ["linux", "macos",
 //! "windows", "unix"]` limits a step to some systems: per-OS expectations
-//! are data. `wait = false` sends the request without reading the reply.
+//! are data. Where the difference is not the OS but what it does with
+//! sizes, say that instead: `exact-sizes` (segments report the size asked
+//! for: Linux) or `page-rounded` (rounded up to whole pages: macOS,
+//! Windows, and the macOS emulation on Linux). `wait = false` sends the request without reading the reply.
 //!
 //! Operations (`op`), with their fields; names default to the current
 //! array's (the one created last), and `"$name"` says so explicitly:

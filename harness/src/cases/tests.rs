@@ -83,3 +83,15 @@ fn filters_match_substrings_or_whole_names() {
     assert!(!selected("seed-blog-write", &f, true));
     assert!(selected("anything", &[], true));
 }
+
+#[test]
+fn os_lists_name_systems_or_what_they_do_with_sizes() {
+    let list = |items: &[&str]| Some(items.iter().map(|s| s.to_string()).collect());
+    assert!(os_matches(&None));
+    assert!(os_matches(&list(&[std::env::consts::OS])));
+    assert_eq!(os_matches(&list(&["unix"])), cfg!(unix));
+    let exact = shm_core::segment::EXACT_SIZES;
+    assert_eq!(os_matches(&list(&["exact-sizes"])), exact);
+    assert_eq!(os_matches(&list(&["page-rounded"])), !exact);
+    assert!(!os_matches(&list(&["no-such-os"])));
+}
