@@ -77,7 +77,8 @@ fn seeds_short_form_is_accepted_by_peer() {
         // the creator asked for: segment_size stays null.
         let mut want: serde_json::Value = serde_json::from_str(&held.line).unwrap();
         want["segment_size"] = serde_json::Value::Null;
-        assert_eq!(emitted, want.to_string());
+        let emitted: serde_json::Value = serde_json::from_str(&emitted).unwrap();
+        assert_eq!(emitted, want);
     }
 }
 
