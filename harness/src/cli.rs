@@ -80,6 +80,11 @@ pub struct RunArgs {
     /// shared_memory, all (repeatable).
     #[arg(long = "peer", value_name = "NAME")]
     pub peers: Vec<String>,
+    /// Run against the peer this manifest describes, on both sides of every
+    /// case it allows (repeatable; schema: fixtures/peers/README.md). With
+    /// no --peer, only the manifests' peers run.
+    #[arg(long = "peer-manifest", value_name = "PATH")]
+    pub peer_manifests: Vec<std::path::PathBuf>,
     /// Timeout in seconds for each pass over a case's steps (per case and shape).
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub timeout: f64,
@@ -114,6 +119,9 @@ pub struct MatrixArgs {
     /// Peers to include (default: all).
     #[arg(long = "peer", value_name = "NAME")]
     pub peers: Vec<String>,
+    /// Include the peer this manifest describes (repeatable).
+    #[arg(long = "peer-manifest", value_name = "PATH")]
+    pub peer_manifests: Vec<std::path::PathBuf>,
     /// Python interpreter for Python peers.
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,

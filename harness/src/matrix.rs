@@ -37,7 +37,9 @@ pub(crate) fn matrix(args: &MatrixArgs) -> ExitCode {
     if args.format == FormatArg::Junit {
         return fail(BAD_INPUT, "matrix prints human or json");
     }
-    let names = if args.peers.is_empty() {
+    let names = if args.peers.is_empty() && !args.peer_manifests.is_empty() {
+        Vec::new()
+    } else if args.peers.is_empty() {
         peers::FOREIGN.iter().map(|p| (*p).to_owned()).collect()
     } else {
         match peers::expand(&args.peers, peers::FOREIGN) {
@@ -59,10 +61,14 @@ pub(crate) fn matrix(args: &MatrixArgs) -> ExitCode {
         timeout: Duration::from_secs_f64(args.timeout),
     };
     let mut registry = Registry::new(args.python.as_deref());
+    let foreign = match peers::resolve_all(&mut registry, &names, &args.peer_manifests) {
+        Ok(f) => f,
+        Err(e) => return fail(BAD_INPUT, e),
+    };
     let mut rows = Vec::new();
     let mut failures: Vec<CaseRun> = Vec::new();
-    for name in &names {
-        let runs = foreign_runs(&catalogue, name, &mut registry, &settings);
+    for (name, spec) in &foreign {
+        let runs = foreign_runs(&catalogue, name, spec, &settings);
         let mut cells = [Cell::default(), Cell::default()];
         let mut unavailable = None;
         for run in runs {

@@ -9,7 +9,7 @@ use crate::cli::{ListArgs, ModeArg, RunArgs};
 use crate::exit::{BAD_INPUT, fail};
 use crate::peers;
 use crate::report::{self, Summary};
-use crate::runner::{CaseRun, Cast, Mode, Outcome, Settings, Side, run_case};
+use crate::runner::{CaseRun, Cast, Mode, Outcome, PeerSpec, Settings, Side, run_case};
 
 /// Exit code when a case failed.
 const EXIT_FAILED: u8 = 1;
@@ -61,8 +61,18 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return fail(BAD_INPUT, "--timeout must be a positive number of seconds");
     }
-    let peer_names = match peers::expand(&args.peers, peers::KNOWN) {
-        Ok(p) => p,
+    // A manifest alone runs that peer alone; `--peer rust` adds Rust.
+    let peer_names = if args.peers.is_empty() && !args.peer_manifests.is_empty() {
+        Vec::new()
+    } else {
+        match peers::expand(&args.peers, peers::KNOWN) {
+            Ok(p) => p,
+            Err(e) => return fail(BAD_INPUT, e),
+        }
+    };
+    let mut registry = peers::Registry::new(args.python.as_deref());
+    let foreign = match peers::resolve_all(&mut registry, &peer_names, &args.peer_manifests) {
+        Ok(f) => f,
         Err(e) => return fail(BAD_INPUT, e),
     };
     let catalogue = match cases::load(args.cases.as_deref()) {
@@ -96,9 +106,8 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
             }
         }
     }
-    let mut registry = peers::Registry::new(args.python.as_deref());
-    for name in peer_names.iter().filter(|p| p.as_str() != "rust") {
-        for run in foreign_runs(&selected, name, &mut registry, &settings) {
+    for (name, spec) in &foreign {
+        for run in foreign_runs(&selected, name, spec, &settings) {
             if let Err(e) = record(run) {
                 return fail(BAD_INPUT, format!("cannot write the report: {e}"));
             }
@@ -120,14 +129,13 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
 pub(crate) fn foreign_runs(
     cases: &[Case],
     name: &str,
-    registry: &mut peers::Registry,
+    spec: &Result<PeerSpec, String>,
     settings: &Settings,
 ) -> Vec<CaseRun> {
-    let spec = registry.resolve(name);
     let mut runs = Vec::new();
     for side in [Side::Creates, Side::Attaches] {
         for case in cases {
-            runs.push(match &spec {
+            runs.push(match spec {
                 Ok(spec) => run_case(
                     case,
                     Mode::Spawn,

@@ -225,3 +225,87 @@ fn matrix_counts_each_direction_over_the_cases_that_apply() {
         "{text}"
     );
 }
+
+#[test]
+fn an_outside_program_runs_from_its_manifest_with_its_capabilities_as_data() {
+    // This binary stands in for an implementation the suite never saw: it
+    // is named only by a manifest, which also declares one byte order and
+    // a deviation.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("outside.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "name = \"outside\"\nargv = [{:?}]\nbyte_orders = [\"native\"]\n\n\
+             [[deviation]]\ncase = \"seed-blog-write\"\nside = \"attaches\"\nreason = \"declared here\"\n",
+            env!("CARGO_BIN_EXE_shm-harness")
+        ),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["run", "--peer-manifest"])
+        .arg(&manifest)
+        .args([
+            "--format",
+            "json",
+            "--filter",
+            "seed-blog-write",
+            "--filter",
+            "swapped-parent-writes-int32",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let runs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("case").is_some())
+        .collect();
+    let find = |case: &str, side: &str| {
+        runs.iter()
+            .find(|r| r["case"] == case && r["peer"] == side)
+            .unwrap_or_else(|| panic!("no run of {case} ({side}): {text}"))
+    };
+    assert_eq!(
+        find("seed-blog-write", "outside creates, rust attaches")["outcome"],
+        "passed"
+    );
+    let deviation = find("seed-blog-write", "rust creates, outside attaches");
+    assert_eq!(
+        (deviation["outcome"].as_str(), deviation["message"].as_str()),
+        (Some("skipped"), Some("declared here"))
+    );
+    let swapped = find(
+        "swapped-parent-writes-int32",
+        "outside creates, rust attaches",
+    );
+    assert_eq!(swapped["outcome"], "skipped");
+    assert!(
+        runs.iter().all(|r| r["peer"].is_string()),
+        "a manifest alone runs no Rust-only pass"
+    );
+    assert!(out.status.success(), "{text}");
+}
+
+#[test]
+fn a_bad_manifest_is_a_usage_error_naming_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, key) in [
+        ("name = \"x\"\nargv = [\"{dir}/no-such-peer\"]\n", "argv"),
+        ("name = \"x\"\nargv = [\"sh\"]\nsreve = true\n", "sreve"),
+    ] {
+        let manifest = dir.path().join("bad.toml");
+        std::fs::write(&manifest, text).unwrap();
+        let out = bin()
+            .args(["run", "--peer-manifest"])
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with("error: ") && err.contains("bad.toml") && err.contains(key),
+            "{err}"
+        );
+    }
+}

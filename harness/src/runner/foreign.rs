@@ -42,9 +42,11 @@ pub(crate) struct PeerSpec {
     pub(crate) layout: Option<&'static str>,
     /// A side the peer cannot take on this OS, with the reason.
     pub(crate) side_unsupported: Option<(Side, String)>,
+    /// Whether its `create` takes `--name`.
+    pub(crate) named_create: bool,
     /// Cases where the peer knowingly differs: (case, side, reason). They
     /// are reported as skipped with the reason, so the difference is seen.
-    pub(crate) deviations: Vec<(&'static str, Side, String)>,
+    pub(crate) deviations: Vec<(String, Side, String)>,
 }
 
 /// Which side the foreign peer takes.
@@ -140,14 +142,14 @@ pub(crate) fn not_applicable(case: &Case, peer: &PeerSpec, side: Side) -> Option
         if !foreign {
             continue;
         }
-        if let Some(why) = step_not_applicable(step, side) {
+        if let Some(why) = step_not_applicable(step, side, peer) {
             return Some(why);
         }
     }
     None
 }
 
-fn step_not_applicable(step: &Step, side: Side) -> Option<String> {
+fn step_not_applicable(step: &Step, side: Side, peer: &PeerSpec) -> Option<String> {
     let name = step.op.name();
     let creates = matches!(step.op, StepOp::Create { .. });
     if creates && side == Side::Attaches {
@@ -162,7 +164,9 @@ fn step_not_applicable(step: &Step, side: Side) -> Option<String> {
     }
     if creates {
         return match &step.op {
-            StepOp::Create { name: Some(_), .. } => Some("creates under a given name".into()),
+            StepOp::Create { name: Some(_), .. } if !peer.named_create => {
+                Some(format!("{}'s create takes no --name", peer.name))
+            }
             _ => None,
         };
     }
@@ -221,8 +225,12 @@ impl Foreign {
     pub(crate) fn perform(&mut self, op: &Request, deadline: Instant) -> Result<Reply, String> {
         match op {
             Request::Create {
-                shape, dtype, fill, ..
-            } => self.create(shape, dtype, fill.as_deref(), deadline),
+                shape,
+                dtype,
+                fill,
+                name,
+                ..
+            } => self.create(shape, dtype, fill.as_deref(), name.as_deref(), deadline),
             Request::Attach { descriptor } => {
                 self.descriptor = Some(self.in_my_form(descriptor)?);
                 // Attaching is checked by a process that attaches and exits.
@@ -262,6 +270,7 @@ impl Foreign {
         shape: &[usize],
         dtype: &str,
         fill: Option<&str>,
+        name: Option<&str>,
         deadline: Instant,
     ) -> Result<Reply, String> {
         let mut args = vec![
@@ -277,6 +286,9 @@ impl Foreign {
         ];
         if let Some(f) = fill {
             args.extend(["--fill".to_owned(), f.to_owned()]);
+        }
+        if let Some(n) = name {
+            args.extend(["--name".to_owned(), n.to_owned()]);
         }
         let mut held = ChildProc::spawn_command(self.command(&args)).map_err(|e| e.to_string())?;
         let line = match held.read_line(deadline) {

@@ -11,8 +11,9 @@ fn spec() -> PeerSpec {
         serve: false,
         layout: None,
         side_unsupported: None,
+        named_create: true,
         deviations: vec![(
-            "seed-blog-write",
+            "seed-blog-write".into(),
             Side::Attaches,
             "a known difference".into(),
         )],
