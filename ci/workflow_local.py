@@ -376,7 +376,7 @@ class Job:
             start = time.monotonic()
             try:
                 ok = self.step(step, defaults, deadline)
-            except Fail as e:
+            except (Fail, OSError, subprocess.CalledProcessError) as e:
                 say(f"workflow-local: {e}")
                 ok = False
             secs = time.monotonic() - start
