@@ -132,7 +132,7 @@ fn human_report_names_every_figure_and_the_repetitions() {
 }
 
 #[test]
-fn a_python_without_numpy_gives_null_figures_and_says_why() {
+fn a_python_asked_for_that_cannot_run_fails_and_says_why() {
     let (code, out, err) = speedup(&[
         "--arrays",
         "1",
@@ -145,7 +145,13 @@ fn a_python_without_numpy_gives_null_figures_and_says_why() {
         "--repeat",
         "1",
     ]);
-    assert_eq!(code, 0, "stderr: {err}");
+    // The report still comes, with null figures and the reason, and the
+    // run fails: the CPython rows someone asked for are missing.
+    assert_eq!(code, 1, "stderr: {err}");
+    assert!(
+        err.contains("error: speedup: the CPython figures are missing"),
+        "{err}"
+    );
     let report: Value = serde_json::from_str(out.trim()).expect("valid JSON");
     assert!(!check_shape(&report));
     let note = report["workload"]["python_note"].as_str().unwrap();
@@ -154,13 +160,16 @@ fn a_python_without_numpy_gives_null_figures_and_says_why() {
 
 #[test]
 fn auto_python_gives_figures_or_a_reason() {
-    // Whatever this machine has: numbers with numpy, a reason without.
+    // Whatever this machine has: numbers with numpy, a reason without; and
+    // under CI=true a missing interpreter fails the run.
     let (code, out, err) = speedup(&[
         "--arrays", "2", "--shape", "16,16", "--format", "json", "--repeat", "1",
     ]);
-    assert_eq!(code, 0, "stderr: {err}");
     let report: Value = serde_json::from_str(out.trim()).expect("valid JSON");
-    check_shape(&report);
+    let has_python = check_shape(&report);
+    let in_ci = std::env::var("CI").as_deref() == Ok("true");
+    let want = if has_python || !in_ci { 0 } else { 1 };
+    assert_eq!(code, want, "stderr: {err}");
 }
 
 #[test]
