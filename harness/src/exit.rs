@@ -93,10 +93,23 @@ impl Kind {
         }
     }
 
+    /// Whether a failure of this kind is what `expected` asks for: the same
+    /// kind, or, for what a foreign peer's exit code says (`BadInput`,
+    /// `SegmentError`), an expected kind with that exit code. A peer is held
+    /// to the contract's exit codes, not to this library's error names.
+    pub fn satisfies(self, expected: Kind) -> bool {
+        let by_exit_code = matches!(
+            self,
+            Kind::Harness(HarnessKind::BadInput | HarnessKind::SegmentError)
+        );
+        self == expected || (by_exit_code && self.exit_code() == expected.exit_code())
+    }
+
     /// The kind a foreign peer's exit code stands for (`None` for 0).
     pub fn of_peer_exit(code: Option<i32>) -> Option<Kind> {
         Some(Kind::Harness(match code {
             Some(0) => return None,
+            Some(1) => HarnessKind::Mismatch,
             Some(2) => HarnessKind::BadInput,
             Some(3) => HarnessKind::SegmentError,
             _ => HarnessKind::PeerFailed,
@@ -150,6 +163,20 @@ mod tests {
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{text}\""));
         }
         assert!(serde_json::from_str::<Kind>("\"Other\"").is_err());
+    }
+
+    #[test]
+    fn a_peers_exit_code_satisfies_the_kinds_with_that_code() {
+        let segment = Kind::of_peer_exit(Some(3)).unwrap();
+        assert!(segment.satisfies(ErrorKind::NotFound.into()));
+        assert!(segment.satisfies(ErrorKind::SizeMismatch.into()));
+        assert!(!segment.satisfies(ErrorKind::InvalidName.into()));
+        let input = Kind::of_peer_exit(Some(2)).unwrap();
+        assert!(input.satisfies(ErrorKind::InvalidName.into()));
+        let crashed = Kind::of_peer_exit(Some(-1)).unwrap();
+        assert!(!crashed.satisfies(ErrorKind::NotFound.into()));
+        // A library error is held to its own kind, not to its exit code.
+        assert!(!Kind::from(ErrorKind::NotFound).satisfies(ErrorKind::SizeMismatch.into()));
     }
 
     #[test]

@@ -257,7 +257,7 @@ impl Run {
                 Ok(())
             }
             Reply::Error { kind, message } => {
-                if step.expect_error == Some(kind) {
+                if step.expect_error.is_some_and(|want| kind.satisfies(want)) {
                     Ok(())
                 } else if let Some(want) = &step.expect_error {
                     Err(format!(

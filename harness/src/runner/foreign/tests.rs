@@ -47,5 +47,5 @@ fn the_contract_a_peer_claims_decides_what_it_plays() {
 #[test]
 fn steps_a_peer_cannot_express_are_named_in_the_reason() {
     let why = not_applicable(&case("create-existing"), &spec(), Side::Attaches).unwrap();
-    assert_eq!(why, "expects an error or exit of the peer (create-segment)");
+    assert_eq!(why, "the peer command line has no create-segment");
 }
