@@ -42,10 +42,10 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use harness::peer::{ArrayBytes, create_and_hold, peer_command};
+use harness::peer::{ArrayBytes, create_and_hold, create_plan, peer_command};
 use shared_memory::{Shmem, ShmemConf, ShmemError};
 use shm_core::descriptor::Order;
-use shm_core::{DType, Descriptor, Error, Scalar};
+use shm_core::{Descriptor, Error};
 
 /// The reference peer's command line over the `shared_memory` crate.
 #[derive(Debug, Parser)]
@@ -126,13 +126,7 @@ fn os_id(name: &str) -> String {
 
 fn create(args: &CreateArgs) -> ExitCode {
     let make = || {
-        let shape = harness::parse_shape(&args.shape)?;
-        let dtype = DType::parse(&args.dtype)?;
-        let fill = args
-            .fill
-            .as_deref()
-            .map(|v| Scalar::parse(dtype, v))
-            .transpose()?;
+        let (shape, dtype, fill) = create_plan(&args.shape, &args.dtype, args.fill.as_deref())?;
         // Validates shape and dtype before the segment exists.
         let probe = Descriptor::new("probe", &shape, dtype)?;
         let size = probe.nbytes().max(1);

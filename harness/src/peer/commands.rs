@@ -7,13 +7,13 @@
 use std::process::ExitCode;
 
 use shm_core::foreign::sharedarray;
-use shm_core::{DType, Descriptor, Error, Scalar, SharedArray};
+use shm_core::{Descriptor, Error, SharedArray};
 
-use super::hold::create_and_hold;
+use super::hold::{create_and_hold, create_plan};
 use super::op::peer_command;
 use crate::cli::{CreateArgs, PeerArgs, UnlinkArgs};
 use crate::exit;
-use crate::words::{self, parse_shape};
+use crate::words;
 
 /// Reads a descriptor argument: JSON text, `@FILE`, or `-` for stdin. A
 /// descriptor with `"layout": "sharedarray"` is read by attaching by name,
@@ -29,13 +29,7 @@ pub fn read_descriptor(arg: &str) -> Result<Descriptor, Error> {
 /// `shm-harness create`.
 pub fn create(args: &CreateArgs) -> ExitCode {
     let make = || {
-        let shape = parse_shape(&args.shape)?;
-        let dtype = DType::parse(&args.dtype)?;
-        let fill = args
-            .fill
-            .as_deref()
-            .map(|v| Scalar::parse(dtype, v))
-            .transpose()?;
+        let (shape, dtype, fill) = create_plan(&args.shape, &args.dtype, args.fill.as_deref())?;
         let mut array = if args.sharedarray {
             sharedarray::create(args.name.as_deref(), &shape, dtype)?
         } else {

@@ -6,9 +6,22 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use shm_core::Error;
+use shm_core::{DType, Error, Scalar};
 
 use crate::exit;
+
+/// What `create --shape S --dtype D [--fill V]` asks for, read and checked
+/// before anything exists: the shape, the dtype and the fill value.
+pub fn create_plan(
+    shape: &str,
+    dtype: &str,
+    fill: Option<&str>,
+) -> Result<(Vec<usize>, DType, Option<Scalar>), Error> {
+    let shape = crate::words::parse_shape(shape)?;
+    let dtype = DType::parse(dtype)?;
+    let fill = fill.map(|v| Scalar::parse(dtype, v)).transpose()?;
+    Ok((shape, dtype, fill))
+}
 
 /// Makes a segment with `make` (which returns what holds it and the line to
 /// print), prints the line, and then either hands it over with `hand_over`

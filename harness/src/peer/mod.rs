@@ -17,5 +17,5 @@ mod hold;
 mod op;
 
 pub use commands::{create, peer, read_descriptor, unlink};
-pub use hold::create_and_hold;
+pub use hold::{create_and_hold, create_plan};
 pub use op::{ArrayBytes, PeerOp, peer_command};
