@@ -1,5 +1,9 @@
-//! `PASS fork seed-blog-write (3 ms)`, one line a case, then the counts.
+//! `PASS fork seed-blog-write (3 ms)`, one line a case, then, when foreign
+//! peers ran, a summary by peer, direction and capability (the catalogue
+//! file a case is in: basic, errors, layout, lifecycle, patterns, ...) that
+//! a peer's maintainer can paste into their own README, then the counts.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::{Report, Summary, arrangement};
@@ -7,16 +11,52 @@ use crate::runner::{CaseRun, Outcome};
 
 pub(crate) struct Human {
     out: Box<dyn Write>,
+    /// (peer direction, capability) -> (passed, failed, skipped).
+    peers: BTreeMap<(String, String), [usize; 3]>,
 }
 
 impl Human {
     pub(crate) fn new(out: Box<dyn Write>) -> Human {
-        Human { out }
+        Human {
+            out,
+            peers: BTreeMap::new(),
+        }
+    }
+
+    /// The per-capability table of the foreign peers' runs, as Markdown.
+    fn capabilities(&mut self) -> std::io::Result<()> {
+        if self.peers.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            self.out,
+            "\nBy peer, direction and capability (catalogue file):\n"
+        )?;
+        writeln!(
+            self.out,
+            "| peer, direction | capability | passed | failed | skipped |"
+        )?;
+        writeln!(self.out, "|---|---|---|---|---|")?;
+        for ((peer, file), [p, f, s]) in &self.peers {
+            writeln!(self.out, "| {peer} | {file} | {p} | {f} | {s} |")?;
+        }
+        Ok(())
     }
 }
 
 impl Report for Human {
     fn case(&mut self, run: &CaseRun) -> std::io::Result<()> {
+        if let Some(peer) = &run.peer {
+            let counts = self
+                .peers
+                .entry((peer.clone(), run.file.clone()))
+                .or_default();
+            counts[match run.outcome {
+                Outcome::Passed => 0,
+                Outcome::Failed => 1,
+                Outcome::Skipped => 2,
+            }] += 1;
+        }
         let word = match run.outcome {
             Outcome::Passed => "PASS",
             Outcome::Failed => "FAIL",
@@ -37,6 +77,7 @@ impl Report for Human {
     }
 
     fn finish(&mut self, s: &Summary) -> std::io::Result<()> {
+        self.capabilities()?;
         writeln!(self.out, "\nran in {:.2} s", s.duration.as_secs_f64())?;
         writeln!(
             self.out,
