@@ -50,8 +50,6 @@ pub fn run_command(command: cli::Command) -> ExitCode {
     }
 }
 
-/// Parses `words` as `shm-harness`'s descriptor-argument words: the JSON
-/// itself, `@FILE`, or `-` for stdin.
+/// The text of a descriptor argument, as every Rust peer reads it: the
+/// JSON itself, `@FILE`, or `-` for stdin.
 pub use words::descriptor_text;
-/// Parses `5,5` into a shape (the empty string is the 0-d shape).
-pub use words::parse_shape;

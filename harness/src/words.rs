@@ -26,7 +26,7 @@ pub fn descriptor_text(arg: &str) -> Result<String, Error> {
 }
 
 /// Parses `5,5` into a shape; the empty string (or `()`) is the 0-d shape.
-pub fn parse_shape(text: &str) -> Result<Vec<usize>, Error> {
+pub(crate) fn parse_shape(text: &str) -> Result<Vec<usize>, Error> {
     parse_list(text, "shape")
 }
 
