@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | 0 | success | |
 //! | 1 | a conformance check failed | `Mismatch`, `PeerFailed` |
-//! | 2 | wrong input (usage, descriptor, name, dtype, index, value) | `InvalidName`, `InvalidDescriptor`, `UnsupportedDtype`, `InvalidArgument`, `BadRequest`, `BadInput` |
+//! | 2 | wrong input (usage, descriptor, name, dtype, index, value, queue message) | `InvalidName`, `InvalidDescriptor`, `UnsupportedDtype`, `InvalidArgument`, `InvalidMessage`, `Truncated`, `BadRequest`, `BadInput` |
 //! | 3 | a failed segment operation | every other library kind, `SegmentError` |
 //!
 //! The matches below are exhaustive: a new kind does not compile until this
@@ -74,7 +74,9 @@ impl Kind {
                 ErrorKind::InvalidName
                 | ErrorKind::InvalidDescriptor
                 | ErrorKind::UnsupportedDtype
-                | ErrorKind::InvalidArgument,
+                | ErrorKind::InvalidArgument
+                | ErrorKind::InvalidMessage
+                | ErrorKind::Truncated,
             ) => BAD_INPUT,
             Kind::Error(
                 ErrorKind::NotFound

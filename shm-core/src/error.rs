@@ -103,6 +103,17 @@ pub enum Error {
         /// The segment's name.
         name: String,
     },
+    /// A queue message that is not one: not JSON, an unknown type or
+    /// transfer, a sequence number out of order, a line too long.
+    #[error("invalid queue message: {0}")]
+    InvalidMessage(String),
+    /// A queue stream that ended without its end message, after `received`
+    /// arrays: the sender died or the stream was cut.
+    #[error("queue stream truncated after {received} arrays: no end message")]
+    Truncated {
+        /// How many arrays arrived before the stream stopped.
+        received: u64,
+    },
     /// Any other operating-system error, with the call that failed and its
     /// raw error code (`errno` on Unix, `GetLastError` on Windows).
     #[error("{call} failed: {message} (os error {code})")]
@@ -149,13 +160,17 @@ pub enum ErrorKind {
     OutOfSpace,
     /// [`Error::PermissionDenied`].
     PermissionDenied,
+    /// [`Error::InvalidMessage`].
+    InvalidMessage,
+    /// [`Error::Truncated`].
+    Truncated,
     /// [`Error::Os`].
     Os,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::NotFound,
         ErrorKind::AlreadyExists,
         ErrorKind::SizeMismatch,
@@ -168,6 +183,8 @@ impl ErrorKind {
         ErrorKind::InvalidData,
         ErrorKind::OutOfSpace,
         ErrorKind::PermissionDenied,
+        ErrorKind::InvalidMessage,
+        ErrorKind::Truncated,
         ErrorKind::Os,
     ];
 
@@ -186,6 +203,8 @@ impl ErrorKind {
             ErrorKind::InvalidData => "InvalidData",
             ErrorKind::OutOfSpace => "OutOfSpace",
             ErrorKind::PermissionDenied => "PermissionDenied",
+            ErrorKind::InvalidMessage => "InvalidMessage",
+            ErrorKind::Truncated => "Truncated",
             ErrorKind::Os => "Os",
         }
     }
@@ -224,6 +243,8 @@ impl Error {
             Error::InvalidData(_) => ErrorKind::InvalidData,
             Error::OutOfSpace { .. } => ErrorKind::OutOfSpace,
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
+            Error::InvalidMessage(_) => ErrorKind::InvalidMessage,
+            Error::Truncated { .. } => ErrorKind::Truncated,
             Error::Os { .. } => ErrorKind::Os,
         }
     }
@@ -240,6 +261,19 @@ impl Error {
             call,
             code,
             message,
+        }
+    }
+
+    /// Builds [`Error::Os`] from a failed I/O call on a stream (code 0 when
+    /// the error is not the OS's).
+    pub fn io(call: &'static str, e: &std::io::Error) -> Self {
+        match e.raw_os_error() {
+            Some(code) => Error::os(call, code),
+            None => Error::Os {
+                call,
+                code: 0,
+                message: e.to_string(),
+            },
         }
     }
 

@@ -1,7 +1,7 @@
 //! [`LeasedSegment`]: a segment that keeps the ledger true as it is
 //! created, handed over, adopted and unlinked.
 
-use super::ledger;
+use super::ledger::{self, StreamKey};
 use crate::error::{Error, Result};
 use crate::segment::{self, Segment};
 
@@ -27,7 +27,7 @@ impl LeasedSegment {
     }
 
     fn leased(segment: Segment) -> LeasedSegment {
-        ledger::record(segment.name(), false);
+        ledger::record(segment.name(), false, None);
         LeasedSegment { segment }
     }
 
@@ -59,17 +59,26 @@ impl LeasedSegment {
         self.segment.is_owner()
     }
 
-    /// [`Segment::disown`]; the lease is marked handed over, so `clean`
-    /// spares the segment.
+    /// [`Segment::disown`]; the lease is marked handed over: `clean`
+    /// spares the segment while this process lives or any process maps it
+    /// (see [`reclaim`](super::reclaim)).
     pub fn disown(&mut self) {
         self.segment.disown();
-        ledger::record(self.segment.name(), true);
+        ledger::record(self.segment.name(), true, None);
+    }
+
+    /// [`Segment::disown`] for a transfer on `stream` (a queue's message
+    /// is about to be written there): `clean` spares the segment while
+    /// this process lives or any process holds the stream.
+    pub fn disown_to(&mut self, stream: &StreamKey) {
+        self.segment.disown();
+        ledger::record(self.segment.name(), true, Some(stream));
     }
 
     /// [`Segment::adopt`]; the lease now names this process.
     pub fn adopt(&mut self) {
         self.segment.adopt();
-        ledger::record(self.segment.name(), false);
+        ledger::record(self.segment.name(), false, None);
     }
 
     /// [`Segment::unlink`], and the lease is removed.

@@ -20,6 +20,24 @@ pub struct Lease {
     pub start: Option<String>,
     /// The holder disowned the segment for another process to adopt.
     pub handed_over: bool,
+    /// The stream a handed-over segment travels on (a queue's pipe or
+    /// socket), when the sender knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamKey>,
+}
+
+/// The operating-system object a queue's messages travel through, as the
+/// sender saw it: `clean` spares a segment in transit while any process
+/// still holds that object, since a message in it can still be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamKey {
+    /// The queue's stream id, as its messages carry it.
+    pub id: String,
+    /// The object's device and inode (`fstat` of the sender's end), when known.
+    pub object: Option<(u64, u64)>,
+    /// For a regular file, its path: a message written to a file can be
+    /// read as long as the file exists.
+    pub path: Option<String>,
 }
 
 /// The ledger directory, created if needed, or `None` when there is no safe
@@ -72,8 +90,9 @@ fn lease_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.json"))
 }
 
-/// Records this process as the holder of `name` (best effort).
-pub(super) fn record(name: &str, handed_over: bool) {
+/// Records this process as the holder of `name` (best effort); a
+/// handed-over segment may name the stream it travels on.
+pub(super) fn record(name: &str, handed_over: bool, stream: Option<&StreamKey>) {
     let Some(dir) = ledger_dir() else { return };
     let pid = std::process::id();
     let lease = Lease {
@@ -81,6 +100,7 @@ pub(super) fn record(name: &str, handed_over: bool) {
         pid,
         start: super::process::start_time(pid),
         handed_over,
+        stream: stream.cloned(),
     };
     let text = serde_json::to_string(&lease).expect("leases serialise");
     // Write a temporary file and rename it, so readers never see half a lease.

@@ -23,16 +23,18 @@
 //! A lease is a record, not a lock: writing one never makes creation fail.
 //!
 //! Files: `ledger.rs` (the directory and its records), `process.rs` (is a
-//! holder still the process that took the lease), `reclaim.rs` (the
-//! verdicts of `clean`), `leased.rs` (segments that keep the ledger true).
+//! holder still the process that took the lease), `holders.rs` (which
+//! segments and streams live processes hold), `reclaim.rs` (the verdicts of
+//! `clean`), `leased.rs` (segments that keep the ledger true).
 //!
 //! [`SharedArray`]: crate::SharedArray
 
+mod holders;
 mod leased;
 mod ledger;
 mod process;
 mod reclaim;
 
 pub use leased::{LeasedSegment, unlink};
-pub use ledger::{LEDGER_ENV, Lease, ledger_dir, list};
+pub use ledger::{LEDGER_ENV, Lease, StreamKey, ledger_dir, list};
 pub use reclaim::{Verdict, holder_alive, reclaim};

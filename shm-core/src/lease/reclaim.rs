@@ -1,5 +1,6 @@
 //! What `clean` decides for each lease, and the reclaiming itself.
 
+use super::holders::{self, Holders};
 use super::ledger::{self, Lease};
 use super::process;
 use crate::error::{Error, Result};
@@ -14,7 +15,9 @@ pub enum Verdict {
     AlreadyGone,
     /// The holder is alive: spared.
     HolderAlive,
-    /// The segment was handed over and awaits adoption: spared.
+    /// The segment was handed over and awaits adoption, and a party to the
+    /// transfer lives (the sender, a process that maps the segment, or one
+    /// that holds the stream it travels on), or this OS cannot tell: spared.
     HandedOver,
 }
 
@@ -24,18 +27,45 @@ pub fn holder_alive(lease: &Lease) -> bool {
     process::alive(lease.pid, lease.start.as_deref())
 }
 
+/// Whether a handed-over segment's transfer may still complete: its
+/// sender lives, or someone holds the stream it travels on (for a queue) or
+/// maps the segment (for a plain disown). Where the OS cannot say who holds
+/// what (`holders` is `None`), it may.
+fn transfer_pending(lease: &Lease, holders: Option<&Holders>) -> bool {
+    if holder_alive(lease) {
+        return true;
+    }
+    let Some(holders) = holders else { return true };
+    match &lease.stream {
+        Some(stream) => holders.hold_stream(stream) || holders.hold_segment(&lease.name),
+        None => holders.hold_segment(&lease.name),
+    }
+}
+
 /// Decides every lease (or only `only`'s) and, unless `dry_run`, unlinks
 /// the segments whose holder is gone and removes their leases.
+///
+/// A lease held by a process is reclaimed when that process is gone. A
+/// handed-over lease (a transfer) is reclaimed once every party to it is
+/// gone: the sender, and then whoever could still receive it: on Linux, any
+/// process that holds the stream it travels on or maps the segment (see
+/// `holders.rs`); elsewhere that cannot be seen, and transfers are spared.
 pub fn reclaim(only: Option<&str>, dry_run: bool) -> Result<Vec<(Lease, Verdict)>> {
     let only = only.map(name::validate).transpose()?;
+    let leases: Vec<Lease> = ledger::list()
+        .into_iter()
+        .filter(|l| only.is_none_or(|n| n == l.name))
+        .collect();
+    let holders = if leases.iter().any(|l| l.handed_over) {
+        holders::scan()
+    } else {
+        None
+    };
     let mut decided = Vec::new();
-    for lease in ledger::list() {
-        if only.is_some_and(|n| n != lease.name) {
-            continue;
-        }
-        let verdict = if lease.handed_over {
+    for lease in leases {
+        let verdict = if lease.handed_over && transfer_pending(&lease, holders.as_ref()) {
             Verdict::HandedOver
-        } else if holder_alive(&lease) {
+        } else if !lease.handed_over && holder_alive(&lease) {
             Verdict::HolderAlive
         } else {
             let result = if dry_run {

@@ -1,0 +1,138 @@
+//! [`Sender`]: puts shared arrays on a stream, handing each over.
+
+use std::io::Write;
+
+use ndarray::{ArrayBase, Data, Dimension};
+
+use super::wire::Message;
+use crate::array::SharedArray;
+use crate::element::Element;
+use crate::error::{Error, Result};
+use crate::lease::StreamKey;
+
+/// The sending end of a queue: writes the `open` message at once, one
+/// `array` message per [`send`](Self::send), and `end` at
+/// [`finish`](Self::finish). A sender dropped without `finish` leaves a
+/// truncated stream; the arrays it sent stay in transit for the receiver.
+#[derive(Debug)]
+pub struct Sender<W: Write> {
+    out: W,
+    key: StreamKey,
+    sent: u64,
+    finished: bool,
+    /// Windows: sent arrays stay mapped while the sender lives (a mapping
+    /// dies with its last handle).
+    #[cfg(windows)]
+    kept: Vec<SharedArray>,
+}
+
+impl<W: Write> Sender<W> {
+    /// A sender on `out`, whose OS object is not known: `clean` resolves
+    /// its arrays in transit as plain hand-overs (spared while the sender
+    /// lives or a process maps them).
+    pub fn new(out: W) -> Result<Sender<W>> {
+        let id = crate::name::generate()?;
+        Sender::start(out, StreamKey::unknown(&id))
+    }
+
+    /// A sender on a pipe, socket or file: its device and inode go into the
+    /// lease of every array in transit, so `clean` spares those arrays while
+    /// any process holds the stream.
+    #[cfg(unix)]
+    pub fn over(out: W) -> Result<Sender<W>>
+    where
+        W: std::os::fd::AsFd,
+    {
+        let id = crate::name::generate()?;
+        let key = StreamKey::of(&id, out.as_fd());
+        Sender::start(out, key)
+    }
+
+    fn start(mut out: W, key: StreamKey) -> Result<Sender<W>> {
+        write_line(
+            &mut out,
+            &Message::Open {
+                stream: key.id.clone(),
+            },
+        )?;
+        Ok(Sender {
+            out,
+            key,
+            sent: 0,
+            finished: false,
+            #[cfg(windows)]
+            kept: Vec::new(),
+        })
+    }
+
+    /// The stream's id, as its messages and leases carry it.
+    pub fn stream(&self) -> &str {
+        &self.key.id
+    }
+
+    /// How many arrays were sent.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Hands `array` to the receiver: the lease is marked in transit, then
+    /// the message is written. The array must be one this process owns (it
+    /// created or adopted it). If the write fails the array is freed here
+    /// and the error returned ([`Error::Os`] with `write`: `EPIPE` when the
+    /// receiver is gone).
+    pub fn send(&mut self, mut array: SharedArray) -> Result<()> {
+        if self.finished {
+            return Err(Error::InvalidArgument("the stream has ended".into()));
+        }
+        let message = Message::Array {
+            seq: self.sent,
+            descriptor: array.descriptor().clone(),
+        };
+        let segment = match array.segment_mut() {
+            Some(s) if s.is_owner() => s,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "only an array this process owns can be sent".into(),
+                ));
+            }
+        };
+        segment.disown_to(&self.key);
+        if let Err(e) = write_line(&mut self.out, &message) {
+            if let Some(s) = array.segment_mut() {
+                s.adopt();
+            }
+            return Err(e);
+        }
+        self.sent += 1;
+        #[cfg(windows)]
+        self.kept.push(array);
+        Ok(())
+    }
+
+    /// Copies a plain `ndarray` into a new shared array and sends that.
+    pub fn send_copy<T, S, D>(&mut self, array: &ArrayBase<S, D>) -> Result<()>
+    where
+        T: Element,
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
+        self.send(SharedArray::from_array(array)?)
+    }
+
+    /// Writes the `end` message (once; later calls do nothing). The sender
+    /// may then be dropped; on Windows, drop it only once the receiver has
+    /// attached what it sent.
+    pub fn finish(&mut self) -> Result<()> {
+        if !self.finished {
+            write_line(&mut self.out, &Message::End { count: self.sent })?;
+            self.finished = true;
+        }
+        Ok(())
+    }
+}
+
+fn write_line<W: Write>(out: &mut W, message: &Message) -> Result<()> {
+    out.write_all(message.to_line().as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("write", &e))
+}
