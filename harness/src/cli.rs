@@ -31,6 +31,8 @@ pub enum Command {
     Clean(CleanArgs),
     /// Measure shared against copied transfers (the shared_numpy workload).
     Speedup(SpeedupArgs),
+    /// Send arrays on a queue (stdout) or receive them (stdin).
+    Queue(QueueArgs),
     /// A case's child process (internal: the runner re-executes itself).
     #[command(hide = true)]
     Child,
@@ -219,4 +221,53 @@ pub struct PeerArgs {
 pub struct UnlinkArgs {
     /// The segment's name (a leading slash is accepted).
     pub name: String,
+}
+
+/// The arguments of `queue`.
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// Which end of the queue.
+    #[command(subcommand)]
+    pub command: QueueCommand,
+}
+
+/// The two ends of a queue.
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Make COUNT arrays, array i filled with i, and write one message per
+    /// array to stdout; exit 0 once all are sent, leaving them in transit.
+    Send(QueueSendArgs),
+    /// Read messages from stdin until the end of the stream, print
+    /// `INDEX SUM` for each array and free it.
+    Recv(QueueRecvArgs),
+}
+
+/// The arguments of `queue send`.
+#[derive(Debug, Args)]
+pub struct QueueSendArgs {
+    /// Shape of each array: `3,4`; empty for 0-d.
+    #[arg(long, allow_hyphen_values = true)]
+    pub shape: String,
+    /// numpy dtype of each array.
+    #[arg(long, default_value = "float64")]
+    pub dtype: String,
+    /// How many arrays.
+    #[arg(long)]
+    pub count: u64,
+    /// After the end message, wait until stdin closes before exiting.
+    #[arg(long)]
+    pub hold: bool,
+}
+
+/// The arguments of `queue recv`.
+#[derive(Debug, Args)]
+pub struct QueueRecvArgs {
+    /// Keep every array until stdin closes after the end message, then
+    /// free them all.
+    #[arg(long, conflicts_with = "take")]
+    pub hold: bool,
+    /// Take only K arrays, then close the queue: the rest of the stream is
+    /// read and every array on it freed at once.
+    #[arg(long, value_name = "K")]
+    pub take: Option<u64>,
 }
