@@ -90,8 +90,11 @@ impl LeasedSegment {
 
 impl Drop for LeasedSegment {
     fn drop(&mut self) {
-        // The segment's own drop unlinks an owner's name right after this.
+        // The name first, then its lease: a process killed between the two
+        // leaves a lease of a missing segment (clean says `already-gone`),
+        // never a segment without a lease that clean could not find.
         if self.segment.is_owner() {
+            let _ = self.segment.unlink();
             ledger::remove(self.segment.name());
         }
     }

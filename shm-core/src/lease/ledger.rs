@@ -41,17 +41,26 @@ pub struct StreamKey {
 }
 
 /// The ledger directory, created if needed, or `None` when there is no safe
-/// place for one (or on Windows, which needs none).
+/// place for one (or on Windows, which needs none): `$SHM_NDARRAY_LEASES`,
+/// else `$XDG_RUNTIME_DIR/shm-ndarray-leases`, else, on Linux,
+/// `/dev/shm/.shm-ndarray-leases-<uid>` (beside the segments it describes:
+/// the same mount namespace, a tmpfs, cleared with them), else
+/// `shm-ndarray-leases-<uid>` in the temporary directory.
 pub fn ledger_dir() -> Option<PathBuf> {
     if cfg!(windows) {
         return None;
     }
-    let dir = match std::env::var_os(LEDGER_ENV) {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => match std::env::var_os("XDG_RUNTIME_DIR") {
-            Some(d) if !d.is_empty() => PathBuf::from(d).join("shm-ndarray-leases"),
-            _ => std::env::temp_dir().join(format!("shm-ndarray-leases-{}", uid())),
-        },
+    let set = |var: &str| std::env::var_os(var).filter(|d| !d.is_empty());
+    let dir = if let Some(d) = set(LEDGER_ENV) {
+        PathBuf::from(d)
+    } else if let Some(d) = set("XDG_RUNTIME_DIR") {
+        PathBuf::from(d).join("shm-ndarray-leases")
+    } else if cfg!(any(target_os = "linux", target_os = "android"))
+        && Path::new("/dev/shm").is_dir()
+    {
+        PathBuf::from(format!("/dev/shm/.shm-ndarray-leases-{}", uid()))
+    } else {
+        std::env::temp_dir().join(format!("shm-ndarray-leases-{}", uid()))
     };
     ensure_private_dir(&dir).then_some(dir)
 }
@@ -92,22 +101,38 @@ fn lease_path(dir: &Path, name: &str) -> PathBuf {
 
 /// Records this process as the holder of `name` (best effort); a
 /// handed-over segment may name the stream it travels on.
+///
+/// The record is written in place, not through a temporary file and a
+/// rename: a reader that catches it half-written cannot parse it and skips
+/// it, and a skipped lease is spared, so a torn read is safe; and a queue
+/// writes three records per array, so each costs one open and one write.
 pub(super) fn record(name: &str, handed_over: bool, stream: Option<&StreamKey>) {
     let Some(dir) = ledger_dir() else { return };
     let pid = std::process::id();
     let lease = Lease {
         name: name.to_owned(),
         pid,
-        start: super::process::start_time(pid),
+        start: own_start_time(pid),
         handed_over,
         stream: stream.cloned(),
     };
     let text = serde_json::to_string(&lease).expect("leases serialise");
-    // Write a temporary file and rename it, so readers never see half a lease.
-    let tmp = dir.join(format!(".{name}.{pid}.tmp"));
-    if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, lease_path(&dir, name)).is_err()
-    {
-        let _ = std::fs::remove_file(&tmp);
+    let _ = std::fs::write(lease_path(&dir, name), text);
+}
+
+/// This process's start time, read once per process (a forked child has
+/// another pid, and reads its own).
+fn own_start_time(pid: u32) -> Option<String> {
+    use std::sync::Mutex;
+    static CACHE: Mutex<Option<(u32, Option<String>)>> = Mutex::new(None);
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    match &*cache {
+        Some((p, start)) if *p == pid => start.clone(),
+        _ => {
+            let start = super::process::start_time(pid);
+            *cache = Some((pid, start.clone()));
+            start
+        }
     }
 }
 
