@@ -270,4 +270,8 @@ pub struct QueueRecvArgs {
     /// read and every array on it freed at once.
     #[arg(long, value_name = "K")]
     pub take: Option<u64>,
+    /// Stop reading after K arrays and wait to be killed, leaving the rest
+    /// unread on the stream (for crash tests).
+    #[arg(long, value_name = "K", conflicts_with = "take")]
+    pub stall_after: Option<u64>,
 }

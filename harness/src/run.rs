@@ -4,12 +4,14 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::cases::{self, Case};
+use crate::cases::{self, Case, QueueCase};
 use crate::cli::{ListArgs, ModeArg, RunArgs};
 use crate::exit::{BAD_INPUT, fail};
 use crate::peers;
 use crate::report::{self, Summary};
-use crate::runner::{CaseRun, Cast, Mode, Outcome, PeerSpec, Settings, Side, run_case};
+use crate::runner::{
+    CaseRun, Cast, Ends, Mode, Outcome, PeerSpec, Settings, Side, run_case, run_queue_case,
+};
 
 /// Exit code when a case failed.
 const EXIT_FAILED: u8 = 1;
@@ -37,17 +39,24 @@ fn select(all: Vec<Case>, filters: &[String], exact: bool, stress: Option<u32>) 
 
 /// The modes to run `case` in, given `--mode`.
 fn modes_for(case: &Case, mode: ModeArg) -> Vec<Mode> {
+    modes_of(mode)
+        .into_iter()
+        .filter(|m| {
+            case.modes
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|n| n == m.name()))
+        })
+        .collect()
+}
+
+/// The modes `--mode` asks for, among those this OS has.
+fn modes_of(mode: ModeArg) -> Vec<Mode> {
     Mode::available()
         .into_iter()
         .filter(|m| match mode {
             ModeArg::All => true,
             ModeArg::Fork => *m == Mode::Fork,
             ModeArg::Spawn => *m == Mode::Spawn,
-        })
-        .filter(|m| {
-            case.modes
-                .as_ref()
-                .is_none_or(|l| l.iter().any(|n| n == m.name()))
         })
         .collect()
 }
@@ -79,6 +88,13 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(BAD_INPUT, e),
     };
+    let queues: Vec<QueueCase> = match cases::load_queues(args.cases.as_deref()) {
+        Ok(q) => q
+            .into_iter()
+            .filter(|c| cases::selected(&c.name, &args.filters, args.exact))
+            .collect(),
+        Err(e) => return fail(BAD_INPUT, e),
+    };
     let selected = select(catalogue, &args.filters, args.exact, args.stress);
     let out: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
@@ -92,26 +108,23 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
         timeout: Duration::from_secs_f64(args.timeout),
     };
     let mut summary = Summary::default();
-    let mut record = |run: CaseRun| {
+    let mut emit = |run: CaseRun| -> Result<(), ExitCode> {
         summary.add(&run);
-        report.case(&run)
+        report
+            .case(&run)
+            .map_err(|e| fail(BAD_INPUT, format!("cannot write the report: {e}")))
     };
-    // Rust first, in every mode; then each foreign peer, in spawn mode.
-    if peer_names.iter().any(|p| p == "rust") {
-        for case in &selected {
-            for mode in modes_for(case, args.mode) {
-                if let Err(e) = record(run_case(case, mode, &Cast::Rust, &settings)) {
-                    return fail(BAD_INPUT, format!("cannot write the report: {e}"));
-                }
-            }
-        }
-    }
-    for (name, spec) in &foreign {
-        for run in foreign_runs(&selected, name, spec, &settings) {
-            if let Err(e) = record(run) {
-                return fail(BAD_INPUT, format!("cannot write the report: {e}"));
-            }
-        }
+    if let Err(code) = run_everything(
+        args,
+        &selected,
+        &queues,
+        &peer_names,
+        &foreign,
+        &mut registry,
+        &settings,
+        &mut emit,
+    ) {
+        return code;
     }
     summary.duration = started.elapsed();
     if let Err(e) = report.finish(&summary) {
@@ -122,6 +135,56 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Runs and reports every run: Rust first, in every mode (cases, then
+/// queue cases); then each foreign peer, in spawn mode; the queue's Python
+/// twin on either end with the `python` peer.
+#[allow(clippy::too_many_arguments)]
+fn run_everything(
+    args: &RunArgs,
+    selected: &[Case],
+    queues: &[QueueCase],
+    peer_names: &[String],
+    foreign: &[peers::Resolved],
+    registry: &mut peers::Registry,
+    settings: &Settings,
+    emit: &mut dyn FnMut(CaseRun) -> Result<(), ExitCode>,
+) -> Result<(), ExitCode> {
+    if peer_names.iter().any(|p| p == "rust") {
+        for case in selected {
+            for mode in modes_for(case, args.mode) {
+                emit(run_case(case, mode, &Cast::Rust, settings))?;
+            }
+        }
+        for case in queues {
+            for mode in modes_of(args.mode) {
+                emit(run_queue_case(case, &Ends::rust(mode), settings))?;
+            }
+        }
+    }
+    if peer_names.iter().any(|p| p == "python") && !queues.is_empty() {
+        match registry.queue_twin() {
+            Ok(argv) => {
+                for sends in [true, false] {
+                    for case in queues {
+                        emit(run_queue_case(case, &Ends::twin(&argv, sends), settings))?;
+                    }
+                }
+            }
+            Err(reason) => {
+                for case in queues {
+                    emit(unavailable_queue(case, &reason))?;
+                }
+            }
+        }
+    }
+    for (name, spec) in foreign {
+        for run in foreign_runs(selected, name, spec, settings) {
+            emit(run)?;
+        }
+    }
+    Ok(())
 }
 
 /// Every case with the foreign peer `name` as creator, then as attacher
@@ -171,16 +234,44 @@ fn unavailable(case: &Case, peer: &str, side: Side, reason: &str) -> CaseRun {
     }
 }
 
-/// `shm-harness list`.
+/// A queue case whose Python twin cannot start: skipped with the reason,
+/// failed under `CI=true`.
+fn unavailable_queue(case: &QueueCase, reason: &str) -> CaseRun {
+    let in_ci = std::env::var("CI").as_deref() == Ok("true");
+    CaseRun {
+        case: case.name.clone(),
+        description: case.description.clone(),
+        file: case.file.clone(),
+        mode: Mode::Spawn.name().to_owned(),
+        peer: Some("python".to_owned()),
+        outcome: if in_ci {
+            Outcome::Failed
+        } else {
+            Outcome::Skipped
+        },
+        message: format!("the queue's Python twin is unavailable: {reason}"),
+        duration: Duration::ZERO,
+    }
+}
+
+/// `shm-harness list`: every case, then every queue case.
 pub(crate) fn list(args: &ListArgs) -> ExitCode {
-    match cases::load(args.cases.as_deref()) {
-        Ok(all) => {
+    let names = cases::load(args.cases.as_deref()).and_then(|all| {
+        let queues = cases::load_queues(args.cases.as_deref())?;
+        Ok(all
+            .into_iter()
+            .map(|c| c.name)
+            .chain(queues.into_iter().map(|q| q.name))
+            .collect::<Vec<_>>())
+    });
+    match names {
+        Ok(names) => {
             let mut out = std::io::stdout().lock();
-            for case in all
+            for name in names
                 .iter()
-                .filter(|c| cases::selected(&c.name, &args.filters, false))
+                .filter(|n| cases::selected(n, &args.filters, false))
             {
-                if writeln!(out, "{}", case.name).is_err() {
+                if writeln!(out, "{name}").is_err() {
                     break;
                 }
             }

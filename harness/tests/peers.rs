@@ -47,6 +47,11 @@ const CASES: &[&str] = &[
 ];
 const SIDES: &[&str] = &["creates, rust attaches", "attaches"];
 
+/// The queue's cases run with its Python twin on either end, with the
+/// `python` peer.
+const QUEUE_PEER: &str = "python";
+const QUEUE_SIDES: &[&str] = &["python sends", "python receives"];
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_shm-harness"))
 }
@@ -64,9 +69,15 @@ type Runs = BTreeMap<(String, String), Run>;
 /// Runs the catalogue against `peer` once and keeps every run's result.
 fn run_peer(peer: &str) -> Result<Runs, String> {
     let filters = CASES.iter().flat_map(|c| ["--filter", c]);
+    let queue = if peer == QUEUE_PEER {
+        &["--filter", "queue-"][..]
+    } else {
+        &[]
+    };
     let out = bin()
         .args(["run", "--peer", peer, "--format", "json"])
         .args(filters)
+        .args(queue)
         .output()
         .map_err(|e| format!("cannot run shm-harness: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -119,11 +130,20 @@ fn main() {
     let args = Arguments::from_args();
     let listed = bin().arg("list").output().expect("shm-harness list");
     assert!(listed.status.success(), "list failed");
-    let cases: Vec<String> = String::from_utf8(listed.stdout)
+    let names: Vec<String> = String::from_utf8(listed.stdout)
         .expect("UTF-8 names")
         .lines()
-        .filter(|name| CASES.iter().any(|c| name.contains(c)))
         .map(str::to_owned)
+        .collect();
+    let cases: Vec<String> = names
+        .iter()
+        .filter(|name| CASES.iter().any(|c| name.contains(c)))
+        .cloned()
+        .collect();
+    let queues: Vec<String> = names
+        .iter()
+        .filter(|name| name.starts_with("queue-"))
+        .cloned()
         .collect();
     let mut trials = Vec::new();
     for &peer in PEERS {
@@ -138,6 +158,18 @@ fn main() {
                     Some(why) if python => Ok(Completion::ignored_with(why)),
                     _ => check(runs.get_or_init(|| run_peer(peer)), &direction, &case),
                 }));
+            }
+        }
+        if peer == QUEUE_PEER {
+            for &direction in QUEUE_SIDES {
+                for case in &queues {
+                    let (runs, case) = (runs.clone(), case.clone());
+                    let name = format!("{peer}/{direction}/{case}");
+                    trials.push(Trial::ignorable_test(name, move || match EMULATION {
+                        Some(why) => Ok(Completion::ignored_with(why)),
+                        None => check(runs.get_or_init(|| run_peer(peer)), direction, &case),
+                    }));
+                }
             }
         }
     }

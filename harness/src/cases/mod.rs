@@ -1,6 +1,7 @@
 //! The case catalogue: TOML data in `fixtures/cases`, loaded and expanded.
 //!
-//! A file holds `[[case]]` tables. Each case names the array (shape or
+//! A file holds `[[case]]` tables, and `[[queue]]` tables for the queue's
+//! cases (their schema is `queue.rs`'s, documented there once). Each case names the array (shape or
 //! shapes, dtype or dtypes, byte order) and a list of steps; each step says
 //! which actor does what, and what must come of it: the step schema is
 //! documented once, in `step.rs` ([`Step`], [`StepOp`]). Steps and cases can be limited
@@ -21,8 +22,10 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+mod queue;
 mod step;
 
+pub(crate) use queue::{End, QueueAct, QueueCase};
 pub(crate) use step::{Form, Step, StepOp};
 
 mod builtin {
@@ -88,8 +91,10 @@ pub(crate) struct Case {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CaseFile {
-    #[serde(rename = "case")]
+    #[serde(default, rename = "case")]
     cases: Vec<CaseSpec>,
+    #[serde(default, rename = "queue")]
+    queues: Vec<queue::QueueSpec>,
 }
 
 /// Whether an `os = [...]` list includes this system: an OS name
@@ -111,6 +116,16 @@ pub(crate) fn os_matches(list: &Option<Vec<String>>) -> bool {
 
 /// Loads the built-in catalogue, or every `*.toml` in `dir`.
 pub(crate) fn load(dir: Option<&Path>) -> Result<Vec<Case>, String> {
+    Ok(load_all(dir)?.0)
+}
+
+/// The queue cases of the built-in catalogue, or of every `*.toml` in `dir`.
+pub(crate) fn load_queues(dir: Option<&Path>) -> Result<Vec<QueueCase>, String> {
+    Ok(load_all(dir)?.1)
+}
+
+/// Every case and every queue case.
+fn load_all(dir: Option<&Path>) -> Result<(Vec<Case>, Vec<QueueCase>), String> {
     let files: Vec<(String, String)> = match dir {
         None => builtin::CATALOGUE
             .iter()
@@ -139,22 +154,31 @@ pub(crate) fn load(dir: Option<&Path>) -> Result<Vec<Case>, String> {
         }
     };
     let mut cases = Vec::new();
+    let mut queues = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut first = |stem: &str, name: &str| {
+        if seen.insert(name.to_owned()) {
+            Ok(())
+        } else {
+            Err(format!("{stem}.toml: case {name:?} is defined twice"))
+        }
+    };
     for (stem, text) in files {
         let file: CaseFile = toml::from_str(&text).map_err(|e| format!("{stem}.toml: {e}"))?;
         for spec in file.cases {
             for case in expand(&stem, spec)? {
-                if !seen.insert(case.name.clone()) {
-                    return Err(format!(
-                        "{stem}.toml: case {:?} is defined twice",
-                        case.name
-                    ));
-                }
+                first(&stem, &case.name)?;
                 cases.push(case);
             }
         }
+        for spec in file.queues {
+            for case in queue::expand(&stem, spec)? {
+                first(&stem, &case.name)?;
+                queues.push(case);
+            }
+        }
     }
-    Ok(cases)
+    Ok((cases, queues))
 }
 
 fn expand(stem: &str, spec: CaseSpec) -> Result<Vec<Case>, String> {

@@ -61,6 +61,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         "sharedarray_peer.py",
         include_str!("../../../fixtures/python/sharedarray_peer.py"),
     ),
+    (
+        "shm_queue.py",
+        include_str!("../../../fixtures/python/shm_queue.py"),
+    ),
 ];
 
 /// Every peer name `--peer` knows (`all` means all of them).
@@ -149,6 +153,14 @@ impl Registry {
         };
         let argv = m.argv(file, &mut places)?;
         Ok(m.spec(argv))
+    }
+
+    /// The argv of the queue's Python twin (`fixtures/python/shm_queue.py`),
+    /// or why it cannot run here.
+    pub(crate) fn queue_twin(&mut self) -> Result<Vec<String>, String> {
+        self.check_python(&["numpy".to_owned()])?;
+        let scripts = self.scripts()?;
+        Ok(vec![self.python.clone(), format!("{scripts}/shm_queue.py")])
     }
 
     /// Checks that the interpreter runs and imports `modules`.

@@ -64,11 +64,16 @@ pub(crate) fn value_for(dtype: DType, i: u64) -> Scalar {
 
 /// The `SUM` of a `recv` line: the sum as Python prints it.
 pub(crate) fn sum_text(array: &SharedArray) -> Result<String, Error> {
-    Ok(match array.sum()? {
+    Ok(scalar_text(array.sum()?))
+}
+
+/// A sum as Python prints `float(s)`, or `complex(s)` for complex sums.
+fn scalar_text(sum: Scalar) -> String {
+    match sum {
         Scalar::Int(n) => pyrepr::float(n as f64),
         Scalar::C128(c) => pyrepr::complex(c.re, c.im),
         other => pyrepr::float(other.real().unwrap_or(f64::NAN)),
-    })
+    }
 }
 
 /// Makes the stream's array `i`.
@@ -79,42 +84,132 @@ pub(crate) fn make(shape: &[usize], dtype: DType, i: u64) -> Result<SharedArray,
 }
 
 fn send(args: &QueueSendArgs) -> Result<(), Error> {
-    let shape = words::parse_shape(&args.shape)?;
-    let dtype = DType::parse(&args.dtype)?;
-    let out = std::io::stdout().lock();
-    #[cfg(unix)]
-    let mut tx = Sender::over(out)?;
-    #[cfg(not(unix))]
-    let mut tx = Sender::new(out)?;
-    for i in 0..args.count {
-        tx.send(make(&shape, dtype, i)?)?;
+    let plan = Plan::parse(&args.shape, &args.dtype, args.count)?;
+    send_on(
+        std::io::stdout().lock(),
+        std::io::stdin().lock(),
+        &plan,
+        args.hold,
+    )
+}
+
+fn recv(args: &QueueRecvArgs) -> Result<(), Error> {
+    let how = RecvHow {
+        hold: args.hold,
+        take: args.take,
+        stall_after: args.stall_after,
+    };
+    recv_on(std::io::stdin().lock(), std::io::stdout().lock(), how)
+}
+
+/// What a sender sends: `count` arrays of `shape` and `dtype`.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) shape: Vec<usize>,
+    pub(crate) dtype: DType,
+    pub(crate) count: u64,
+}
+
+impl Plan {
+    /// Reads the command line's words.
+    pub(crate) fn parse(shape: &str, dtype: &str, count: u64) -> Result<Plan, Error> {
+        Ok(Plan {
+            shape: words::parse_shape(shape)?,
+            dtype: DType::parse(dtype)?,
+            count,
+        })
     }
-    tx.finish()?;
-    if args.hold {
-        wait_for_eof(&mut std::io::stdin().lock());
+
+    /// The `INDEX SUM` line a receiver prints for array `i`.
+    pub(crate) fn line(&self, i: u64) -> Result<String, Error> {
+        let n: usize = self.shape.iter().product();
+        let mut bytes = vec![0u8; n * self.dtype.itemsize()];
+        shm_core::scalar::fill(self.dtype, value_for(self.dtype, i), &mut bytes)?;
+        Ok(format!(
+            "{i} {}",
+            scalar_text(shm_core::scalar::sum(self.dtype, &bytes)?)
+        ))
+    }
+}
+
+/// How a receiver takes its arrays.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RecvHow {
+    /// Keep every array until `input` ends after the end message.
+    pub(crate) hold: bool,
+    /// Take this many, then close the queue (the rest are freed).
+    pub(crate) take: Option<u64>,
+    /// Stop reading after this many and wait to be killed (crash tests).
+    pub(crate) stall_after: Option<u64>,
+}
+
+/// The sender's side: the stream on `out`; with `hold`, waits for
+/// `signal` to end after the end message.
+#[cfg(unix)]
+pub(crate) fn send_on<W, R>(out: W, mut signal: R, plan: &Plan, hold: bool) -> Result<(), Error>
+where
+    W: Write + std::os::fd::AsFd,
+    R: BufRead,
+{
+    let mut tx = Sender::over(out)?;
+    send_all(&mut tx, plan)?;
+    if hold {
+        wait_for_eof(&mut signal);
     }
     Ok(())
 }
 
-fn recv(args: &QueueRecvArgs) -> Result<(), Error> {
-    let mut input = std::io::stdin().lock();
-    let mut out = std::io::stdout().lock();
+/// The sender's side: the stream on `out`; with `hold`, waits for
+/// `signal` to end after the end message.
+#[cfg(not(unix))]
+pub(crate) fn send_on<W, R>(out: W, mut signal: R, plan: &Plan, hold: bool) -> Result<(), Error>
+where
+    W: Write,
+    R: BufRead,
+{
+    let mut tx = Sender::new(out)?;
+    send_all(&mut tx, plan)?;
+    if hold {
+        wait_for_eof(&mut signal);
+    }
+    Ok(())
+}
+
+fn send_all<W: Write>(tx: &mut Sender<W>, plan: &Plan) -> Result<(), Error> {
+    for i in 0..plan.count {
+        tx.send(make(&plan.shape, plan.dtype, i)?)?;
+    }
+    tx.finish()
+}
+
+/// The receiver's side: the stream on `input`, one `INDEX SUM` line per
+/// array on `out`.
+pub(crate) fn recv_on<R: BufRead, W: Write>(
+    mut input: R,
+    mut out: W,
+    how: RecvHow,
+) -> Result<(), Error> {
     let mut rx = Receiver::new(&mut input)?;
     let mut held = Vec::new();
     let mut index = 0u64;
-    while args.take.is_none_or(|k| index < k) {
+    while how.take.is_none_or(|k| index < k) {
+        if how.stall_after == Some(index) {
+            loop {
+                std::thread::park();
+            }
+        }
         let Some(array) = rx.recv()? else { break };
         writeln!(out, "{index} {}", sum_text(&array)?)
             .and_then(|()| out.flush())
             .map_err(|e| Error::io("write", &e))?;
-        if args.hold {
+        if how.hold {
             held.push(array);
         }
         index += 1;
     }
-    if args.take.is_some() {
+    if how.take.is_some() {
         rx.close()?;
-    } else if args.hold {
+    } else if how.hold {
         drop(rx);
         wait_for_eof(&mut input);
     }

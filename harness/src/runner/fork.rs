@@ -47,3 +47,26 @@ fn thread_count() -> Option<usize> {
         .find_map(|l| l.strip_prefix("Threads:"))
         .and_then(|n| n.trim().parse().ok())
 }
+
+/// In a forked child: closes every inherited descriptor above stderr but
+/// those in `keep`, so the child holds no copy of the runner's other pipes
+/// (a sender waiting for EOF on its stdin must not be kept alive by a
+/// receiver forked later that inherited the write end).
+pub(crate) fn close_inherited(keep: &[std::os::fd::RawFd]) {
+    let open: Vec<i32> = match std::fs::read_dir("/dev/fd") {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect(),
+        Err(_) => return,
+    };
+    for fd in open.into_iter().filter(|fd| *fd > 2 && !keep.contains(fd)) {
+        // SAFETY: close(2) takes any integer and at worst fails with EBADF
+        // (the directory's own descriptor, already closed). The child uses
+        // no descriptor after this but those in `keep` and 0-2: the objects
+        // that owned the others are copies of the runner's, never used or
+        // dropped here, since the child ends with `_exit`.
+        unsafe {
+            nix::libc::close(fd);
+        }
+    }
+}

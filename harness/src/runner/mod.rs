@@ -12,7 +12,8 @@
 //! Files: `case_run.rs` (one case run: actors, steps, expectations,
 //! teardown), `resolve.rs` (steps into requests), `foreign.rs` (foreign
 //! peers driven through their command line), `process.rs` (child processes
-//! and their pipes), `fork.rs` (`fork(child_fn)`, Unix), `serve.rs` (the
+//! and their pipes), `queue_run.rs` (queue cases: a sender and a receiver
+//! with the runner in the middle of their stream), `fork.rs` (`fork(child_fn)`, Unix), `serve.rs` (the
 //! child's request loop).
 
 mod case_run;
@@ -20,6 +21,7 @@ mod foreign;
 #[cfg(unix)]
 mod fork;
 mod process;
+mod queue_run;
 mod resolve;
 mod serve;
 
@@ -27,6 +29,7 @@ use std::time::Duration;
 
 pub(crate) use case_run::{Cast, run_case};
 pub(crate) use foreign::{PeerSpec, Side};
+pub(crate) use queue_run::{Ends, run_queue_case};
 pub(crate) use serve::serve;
 
 /// How a case's children are made.

@@ -130,6 +130,15 @@ impl ChildProc {
     /// Forks the runner; the child serves requests on two pipes and `_exit`s.
     #[cfg(unix)]
     pub(crate) fn fork() -> Result<ChildProc, Lost> {
+        ChildProc::fork_with(super::serve)
+    }
+
+    /// Forks the runner; the child runs `child_fn` on two pipes (its input
+    /// from the runner, its output to it) and `_exit`s with its code.
+    #[cfg(unix)]
+    pub(crate) fn fork_with(
+        child_fn: impl FnOnce(BufReader<std::fs::File>, std::fs::File) -> i32,
+    ) -> Result<ChildProc, Lost> {
         use std::fs::File;
         let io = |e: nix::errno::Errno| Lost::Io(format!("pipe: {e}"));
         let (req_read, req_write) = nix::unistd::pipe().map_err(io)?;
@@ -141,7 +150,11 @@ impl ChildProc {
             // it closes its side.
             drop(parent_ends.take());
             let (input, output) = child_ends.take().expect("the child's ends");
-            super::serve(BufReader::new(File::from(input)), File::from(output))
+            {
+                use std::os::fd::AsRawFd;
+                super::fork::close_inherited(&[input.as_raw_fd(), output.as_raw_fd()]);
+            }
+            child_fn(BufReader::new(File::from(input)), File::from(output))
         })
         .map_err(|e| Lost::Io(format!("fork: {e}")))?;
         drop(child_ends);
@@ -245,6 +258,42 @@ impl ChildProc {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Lost::TimedOut),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Ok(None),
         }
+    }
+
+    /// A line of output if one is ready now, without waiting.
+    pub(crate) fn try_read_line(&mut self) -> Result<Option<String>, Lost> {
+        #[cfg(unix)]
+        {
+            use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+            use std::os::fd::AsFd;
+            if self.from_child.buffer().is_empty() {
+                let mut fds = [PollFd::new(
+                    self.from_child.get_ref().as_fd(),
+                    PollFlags::POLLIN,
+                )];
+                match poll(&mut fds, PollTimeout::ZERO) {
+                    Ok(0) | Err(nix::errno::Errno::EINTR) => return Ok(None),
+                    Ok(_) => {}
+                    Err(e) => return Err(Lost::Io(format!("poll: {e}"))),
+                }
+            }
+            self.read_buffered_line()
+        }
+        #[cfg(windows)]
+        match self.replies.try_recv() {
+            Ok(Ok(line)) if line.is_empty() => Ok(None),
+            Ok(Ok(line)) => Ok(Some(line)),
+            Ok(Err(e)) => Err(Lost::Io(format!("read reply: {e}"))),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Writes raw bytes to the child's stdin (a stream it reads).
+    pub(crate) fn write_raw(&mut self, bytes: &[u8]) -> Result<(), Lost> {
+        self.to_child
+            .write_all(bytes)
+            .and_then(|()| self.to_child.flush())
+            .map_err(|e| Lost::Io(format!("write to child: {e}")))
     }
 
     /// Closes the child's stdin (a held `create` then unlinks and exits).

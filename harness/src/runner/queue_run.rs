@@ -1,0 +1,555 @@
+//! One queue case run: a real sender and a real receiver with the runner in
+//! the middle of their stream (schema: `cases/queue.rs`).
+//!
+//! The runner reads the sender's whole stream, so it knows every segment
+//! the stream carries; it forwards messages when a step says so, and kills
+//! either side between steps, so every crash point is deterministic. While
+//! it holds the stream's pipes it is a party to the transfers (a relay, as
+//! a pipe's buffer is); `let-go` ends that.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use shm_core::lease;
+use shm_core::queue::wire::Message;
+use shm_core::segment::Segment;
+use shm_core::{Descriptor, Error};
+
+use super::process::{ChildProc, Exit};
+use super::{CaseRun, Mode, Outcome, Settings};
+use crate::cases::{End, QueueAct, QueueCase};
+use crate::exit::Kind;
+use crate::queue::{Plan, RecvHow, recv_on, send_on};
+
+/// How long the ends get to exit after a run before they are killed.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// How one end of a queue runs.
+#[derive(Debug, Clone)]
+pub(crate) enum QueueEnd {
+    /// This binary's queue code in a forked child (Unix).
+    Fork,
+    /// This binary re-executed as `shm-harness queue ...`.
+    Spawn,
+    /// The Python twin: its argv (interpreter and `shm_queue.py`).
+    Twin(Vec<String>),
+}
+
+/// Who runs each end, and the report's label for it.
+#[derive(Debug, Clone)]
+pub(crate) struct Ends {
+    /// The sending end.
+    pub(crate) sender: QueueEnd,
+    /// The receiving end.
+    pub(crate) receiver: QueueEnd,
+    /// The report's mode column.
+    pub(crate) mode: Mode,
+    /// The report's peer column (`python sends`), if a twin plays.
+    pub(crate) peer: Option<String>,
+}
+
+impl Ends {
+    /// Both ends in Rust, made the way `mode` makes children.
+    pub(crate) fn rust(mode: Mode) -> Ends {
+        let end = match mode {
+            Mode::Fork => QueueEnd::Fork,
+            Mode::Spawn => QueueEnd::Spawn,
+        };
+        Ends {
+            sender: end.clone(),
+            receiver: end,
+            mode,
+            peer: None,
+        }
+    }
+
+    /// The twin on one end (`sends`: the sender), spawned Rust on the other.
+    pub(crate) fn twin(argv: &[String], sends: bool) -> Ends {
+        let twin = QueueEnd::Twin(argv.to_vec());
+        let (sender, receiver, word) = if sends {
+            (twin, QueueEnd::Spawn, "sends")
+        } else {
+            (QueueEnd::Spawn, twin, "receives")
+        };
+        Ends {
+            sender,
+            receiver,
+            mode: Mode::Spawn,
+            peer: Some(format!("python {word}")),
+        }
+    }
+}
+
+/// Runs `case` with `ends` and reports how it went.
+pub(crate) fn run_queue_case(case: &QueueCase, ends: &Ends, settings: &Settings) -> CaseRun {
+    let started = Instant::now();
+    let fork_here = !cfg!(unix) && matches!(ends.mode, Mode::Fork);
+    let (outcome, message) = match case.not_here.clone() {
+        Some(reason) => (Outcome::Skipped, reason),
+        None if fork_here => (Outcome::Skipped, "fork mode needs Unix".into()),
+        None => match run(case, ends, settings) {
+            Ok(()) => (Outcome::Passed, String::new()),
+            Err(message) => (Outcome::Failed, message),
+        },
+    };
+    CaseRun {
+        case: case.name.clone(),
+        description: case.description.clone(),
+        file: case.file.clone(),
+        mode: ends.mode.name().to_owned(),
+        peer: ends.peer.clone(),
+        outcome,
+        message,
+        duration: started.elapsed(),
+    }
+}
+
+fn run(case: &QueueCase, ends: &Ends, settings: &Settings) -> Result<(), String> {
+    let shape = case
+        .shape
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let plan = Plan::parse(&shape, &case.dtype, case.count).map_err(|e| format!("case: {e}"))?;
+    let mut run = QueueRun {
+        ends: ends.clone(),
+        plan,
+        shape,
+        deadline: Instant::now() + settings.timeout,
+        sender: None,
+        receiver: None,
+        stream: Vec::new(),
+        names: Vec::new(),
+        forwarded: 0,
+        seq: 0,
+        lines: Vec::new(),
+        stalled: false,
+    };
+    let result = case.steps.iter().enumerate().try_for_each(|(i, act)| {
+        run.step(act)
+            .map_err(|e| format!("step {} ({}): {e}", i + 1, name(act)))
+    });
+    let leaks = run.teardown();
+    result?;
+    if leaks.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("segments left behind: {}", leaks.join(", ")))
+    }
+}
+
+fn name(act: &QueueAct) -> &'static str {
+    match act {
+        QueueAct::Send => "send",
+        QueueAct::SenderExits => "sender-exits",
+        QueueAct::Kill { .. } => "kill",
+        QueueAct::Recv { .. } => "recv",
+        QueueAct::Forward { .. } => "forward",
+        QueueAct::Inject { .. } => "inject",
+        QueueAct::Lines { .. } => "lines",
+        QueueAct::CloseStream => "close-stream",
+        QueueAct::ReceiverExits { .. } => "receiver-exits",
+        QueueAct::LetGo => "let-go",
+        QueueAct::Clean => "clean",
+        QueueAct::Exist { .. } => "exist",
+        QueueAct::Leases { .. } => "leases",
+        QueueAct::UnlinkRest => "unlink-rest",
+    }
+}
+
+struct QueueRun {
+    ends: Ends,
+    plan: Plan,
+    shape: String,
+    deadline: Instant,
+    sender: Option<ChildProc>,
+    receiver: Option<ChildProc>,
+    /// The sender's lines, as read: open, arrays, end.
+    stream: Vec<String>,
+    /// The segments the stream carries, in order.
+    names: Vec<String>,
+    /// How many of `stream`'s lines went to the receiver.
+    forwarded: usize,
+    /// The next array message's sequence number, as the receiver counts.
+    seq: u64,
+    /// The receiver's output lines so far.
+    lines: Vec<String>,
+    /// The receiver stops reading at some point and waits to be killed.
+    stalled: bool,
+}
+
+impl QueueRun {
+    fn step(&mut self, act: &QueueAct) -> Result<(), String> {
+        match act {
+            QueueAct::Send => self.send(),
+            QueueAct::SenderExits => {
+                let sender = self.sender.as_mut().ok_or("no sender")?;
+                sender.close_stdin();
+                match sender.wait(self.deadline) {
+                    Some(Exit::Code(0)) => Ok(()),
+                    Some(exit) => Err(format!(
+                        "the sender ended with {exit}: {}",
+                        sender.stderr().trim()
+                    )),
+                    None => Err("the sender did not exit".into()),
+                }
+            }
+            QueueAct::Kill { target } => {
+                let end = match target {
+                    End::Sender => self.sender.as_mut(),
+                    End::Receiver => self.receiver.as_mut(),
+                };
+                end.ok_or(format!("no {target:?} to kill"))?.kill();
+                Ok(())
+            }
+            QueueAct::Recv {
+                hold,
+                take,
+                stall_after,
+            } => {
+                let how = RecvHow {
+                    hold: *hold,
+                    take: *take,
+                    stall_after: *stall_after,
+                };
+                self.receiver = Some(self.start_receiver(how)?);
+                self.stalled = stall_after.is_some();
+                Ok(())
+            }
+            QueueAct::Forward { upto } => self.forward(*upto),
+            QueueAct::Inject { line } => {
+                let line = self.injected(line)?;
+                self.write(&line)
+            }
+            QueueAct::Lines { upto } => self.lines(*upto),
+            QueueAct::CloseStream => {
+                self.receiver.as_mut().ok_or("no receiver")?.close_stdin();
+                Ok(())
+            }
+            QueueAct::ReceiverExits { expect_exit } => {
+                let expected = expect_exit.as_deref().unwrap_or("0");
+                let deadline = self.deadline;
+                let receiver = self.receiver.as_mut().ok_or("no receiver")?;
+                let exit = receiver.wait(deadline).ok_or("the receiver did not exit")?;
+                let stderr = receiver.stderr();
+                self.drain()?;
+                self.check_lines(self.lines.len() as u64)?;
+                if exit.matches(expected) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the receiver ended with {exit}, expected {expected}: {}",
+                        stderr.trim()
+                    ))
+                }
+            }
+            QueueAct::LetGo => {
+                if let Some(mut sender) = self.sender.take() {
+                    sender.close_stdin();
+                    sender.wait(self.deadline);
+                }
+                if let Some(receiver) = self.receiver.as_mut() {
+                    receiver.close_stdin();
+                }
+                Ok(())
+            }
+            QueueAct::Clean => {
+                for n in &self.names {
+                    lease::reclaim(Some(n), false).map_err(|e| format!("clean: {e}"))?;
+                }
+                Ok(())
+            }
+            QueueAct::Exist { expect } => {
+                let found = self.existing().len() as u64;
+                if found == *expect {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{found} of the stream's {} segments exist, expected {expect}",
+                        self.names.len()
+                    ))
+                }
+            }
+            QueueAct::Leases { expect } => {
+                let leases = lease::list();
+                let found = self
+                    .names
+                    .iter()
+                    .filter(|n| leases.iter().any(|l| &l.name == *n))
+                    .count() as u64;
+                if found == *expect {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{found} of the stream's segments have a lease, expected {expect}"
+                    ))
+                }
+            }
+            QueueAct::UnlinkRest => {
+                for n in &self.names {
+                    let _ = lease::unlink(n);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Starts the sender and reads its stream to the end message.
+    fn send(&mut self) -> Result<(), String> {
+        let plan = self.plan.clone();
+        let mut sender = match &self.ends.sender {
+            #[cfg(unix)]
+            QueueEnd::Fork => {
+                ChildProc::fork_with(move |hold, out| code(send_on(out, hold, &plan, true)))
+            }
+            #[cfg(not(unix))]
+            QueueEnd::Fork => return Err("fork mode needs Unix".into()),
+            QueueEnd::Spawn => {
+                ChildProc::spawn_command(self.command(&this_binary()?, &["queue", "send"], true))
+            }
+            QueueEnd::Twin(argv) => ChildProc::spawn_command(self.command(argv, &["send"], true)),
+        }
+        .map_err(|e| e.to_string())?;
+        loop {
+            let line = match sender.read_line(self.deadline) {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    let exit = sender.wait(self.deadline);
+                    return Err(format!(
+                        "the sender's stream stopped after {} lines ({}): {}",
+                        self.stream.len(),
+                        exit.map(|e| e.to_string()).unwrap_or_default(),
+                        sender.stderr().trim()
+                    ));
+                }
+                Err(e) => return Err(format!("the sender: {e}")),
+            };
+            let message =
+                Message::parse(&line).map_err(|e| format!("the sender wrote {line:?}: {e}"))?;
+            self.stream.push(line);
+            match message {
+                Message::Array { descriptor, .. } => {
+                    self.names
+                        .push(descriptor.name().unwrap_or_default().to_owned());
+                }
+                Message::End { .. } => break,
+                Message::Open { .. } => {}
+            }
+        }
+        self.sender = Some(sender);
+        Ok(())
+    }
+
+    fn start_receiver(&self, how: RecvHow) -> Result<ChildProc, String> {
+        let mut words: Vec<String> = Vec::new();
+        if how.hold {
+            words.push("--hold".into());
+        }
+        if let Some(k) = how.take {
+            words.extend(["--take".into(), k.to_string()]);
+        }
+        if let Some(k) = how.stall_after {
+            words.extend(["--stall-after".into(), k.to_string()]);
+        }
+        let recv_words = |first: &[&str]| {
+            let mut all: Vec<String> = first.iter().map(|s| (*s).to_owned()).collect();
+            all.extend(words.iter().cloned());
+            all
+        };
+        match &self.ends.receiver {
+            #[cfg(unix)]
+            QueueEnd::Fork => {
+                ChildProc::fork_with(move |input, out| code(recv_on(input, out, how)))
+            }
+            #[cfg(not(unix))]
+            QueueEnd::Fork => return Err("fork mode needs Unix".into()),
+            QueueEnd::Spawn => {
+                let mut command = Command::new(&this_binary()?[0]);
+                command.args(recv_words(&["queue", "recv"]));
+                ChildProc::spawn_command(command)
+            }
+            QueueEnd::Twin(argv) => {
+                let mut command = Command::new(&argv[0]);
+                command.args(&argv[1..]).args(recv_words(&["recv"]));
+                ChildProc::spawn_command(command)
+            }
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// `argv` and the sender's words: `send --shape S --dtype D --count N`.
+    fn command(&self, argv: &[String], words: &[&str], hold: bool) -> Command {
+        let mut command = Command::new(&argv[0]);
+        command
+            .args(&argv[1..])
+            .args(words)
+            .arg(format!("--shape={}", self.shape))
+            .args(["--dtype", &self.plan.dtype.to_string()])
+            .args(["--count", &self.plan.count.to_string()]);
+        if hold {
+            command.arg("--hold");
+        }
+        command
+    }
+
+    /// Forwards the stream's lines through array `upto` (exclusive), or all.
+    fn forward(&mut self, upto: Option<u64>) -> Result<(), String> {
+        while self.forwarded < self.stream.len() {
+            let line = self.stream[self.forwarded].clone();
+            if let Ok(Message::Array { seq, .. }) = Message::parse(&line) {
+                if upto.is_some_and(|k| seq >= k) {
+                    break;
+                }
+                self.seq += 1;
+            }
+            self.write(&line)?;
+            self.forwarded += 1;
+        }
+        Ok(())
+    }
+
+    /// The line an `inject` step writes.
+    fn injected(&mut self, line: &str) -> Result<String, String> {
+        let descriptor = match line {
+            "$missing" => {
+                Descriptor::new("shmq_missing_segment", &self.plan.shape, self.plan.dtype)
+            }
+            "$undersized" => {
+                let next = self.stream[self.forwarded..]
+                    .iter()
+                    .find_map(|l| match Message::parse(l) {
+                        Ok(Message::Array { descriptor, .. }) => Some(descriptor),
+                        _ => None,
+                    })
+                    .ok_or("no array left to lie about")?;
+                let n: usize = self.plan.shape.iter().product();
+                Descriptor::new(
+                    next.name().unwrap_or_default(),
+                    &[n.max(1) * 1000],
+                    self.plan.dtype,
+                )
+            }
+            text => return Ok(format!("{text}\n")),
+        }
+        .map_err(|e| e.to_string())?;
+        let seq = self.seq;
+        self.seq += 1;
+        Ok(Message::Array { seq, descriptor }.to_line())
+    }
+
+    /// Writes to the receiver, taking its output as it comes so neither
+    /// side fills its pipe.
+    fn write(&mut self, line: &str) -> Result<(), String> {
+        let receiver = self.receiver.as_mut().ok_or("no receiver")?;
+        let text = if line.ends_with('\n') {
+            line.to_owned()
+        } else {
+            format!("{line}\n")
+        };
+        receiver
+            .write_raw(text.as_bytes())
+            .map_err(|e| e.to_string())?;
+        self.drain()
+    }
+
+    /// Takes every line the receiver has written so far.
+    fn drain(&mut self) -> Result<(), String> {
+        if let Some(receiver) = self.receiver.as_mut() {
+            while let Some(line) = receiver.try_read_line().map_err(|e| e.to_string())? {
+                self.lines.push(line.trim_end().to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the receiver's lines for arrays `0..upto`, and checks them.
+    fn lines(&mut self, upto: u64) -> Result<(), String> {
+        while (self.lines.len() as u64) < upto {
+            let receiver = self.receiver.as_mut().ok_or("no receiver")?;
+            match receiver.read_line(self.deadline) {
+                Ok(Some(line)) => self.lines.push(line.trim_end().to_owned()),
+                Ok(None) => {
+                    let exit = receiver.wait(self.deadline);
+                    return Err(format!(
+                        "the receiver stopped after {} lines ({}): {}",
+                        self.lines.len(),
+                        exit.map(|e| e.to_string()).unwrap_or_default(),
+                        receiver.stderr().trim()
+                    ));
+                }
+                Err(e) => return Err(format!("the receiver: {e}")),
+            }
+        }
+        self.drain()?;
+        self.check_lines(upto)
+    }
+
+    /// The receiver's lines are exactly those of arrays `0..upto`.
+    fn check_lines(&self, upto: u64) -> Result<(), String> {
+        if self.lines.len() as u64 != upto {
+            return Err(format!(
+                "the receiver printed {} lines, expected {upto}",
+                self.lines.len()
+            ));
+        }
+        for (i, got) in self.lines.iter().enumerate() {
+            let want = self.plan.line(i as u64).map_err(|e| e.to_string())?;
+            if *got != want {
+                return Err(format!("the receiver printed {got:?}, expected {want:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The stream's segments that exist now.
+    fn existing(&self) -> Vec<String> {
+        self.names
+            .iter()
+            .filter(|n| !matches!(Segment::attach(n), Err(Error::NotFound { .. })))
+            .cloned()
+            .collect()
+    }
+
+    /// Ends both sides; removes (and returns) what the stream left behind.
+    fn teardown(&mut self) -> Vec<String> {
+        let grace = Instant::now() + GRACE;
+        if self.stalled {
+            if let Some(receiver) = self.receiver.as_mut() {
+                receiver.kill();
+            }
+        }
+        for end in [self.sender.as_mut(), self.receiver.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            end.close_stdin();
+            if end.wait(grace).is_none() {
+                end.kill();
+            }
+        }
+        self.sender = None;
+        self.receiver = None;
+        let left = self.existing();
+        for n in &self.names {
+            let _ = lease::unlink(n);
+        }
+        left
+    }
+}
+
+/// The exit code for a forked queue end's result (its error is the exit
+/// code's; a forked child's stderr is the runner's, kept for the report).
+#[cfg(unix)]
+fn code(result: Result<(), Error>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => i32::from(Kind::from(e.kind()).exit_code()),
+    }
+}
+
+fn this_binary() -> Result<Vec<String>, String> {
+    std::env::current_exe()
+        .map(|p| vec![p.to_string_lossy().into_owned()])
+        .map_err(|e| format!("current_exe: {e}"))
+}
