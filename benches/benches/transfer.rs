@@ -2,7 +2,7 @@
 //! by descriptor against copied, next to their floors.
 //!
 //! Ids (sizes 4KiB to 256MiB, `attach` up to 1GiB):
-//! `handoff/{shared,pipe,unix_socket}/<size>`,
+//! `handoff/{shared,queue,pipe,unix_socket}/<size>`,
 //! `end_to_end/{shared,pipe,in_process_floor}/<size>`, `attach/<size>`,
 //! `floor/memcpy/<size>`, `floor/pipe_roundtrip_64B`,
 //! `floor/handoff_raw/<size>`, `descriptor/parse`, `descriptor/emit`.
@@ -96,6 +96,7 @@ fn handoff(c: &mut Criterion) {
     let mut socket = spawn(Transport::UnixSocket);
     peer::prepare(&mut pipe, max).expect("prepare");
     peer::prepare(&mut socket, max).expect("prepare");
+    let mut queue = QueueChild::spawn();
     let mut g = c.benchmark_group("handoff");
     for &size in &sizes {
         tune(&mut g, size);
@@ -127,6 +128,11 @@ fn handoff(c: &mut Criterion) {
                 })
             });
         }
+        if shared_array(size).is_some() {
+            g.bench_function(BenchmarkId::new("queue", &id), |b| {
+                b.iter_custom(|iters| queue.handoffs(size, iters))
+            });
+        }
         let mut data = Frame::new(Op::Recv, size);
         work::prefault(data.payload_mut());
         for (name, peer) in [("pipe", &mut pipe), ("unix_socket", &mut socket)] {
@@ -149,6 +155,78 @@ fn handoff(c: &mut Criterion) {
     g.finish();
     pipe.finish(Op::Exit).expect("pipe child");
     socket.finish(Op::Exit).expect("socket child");
+    queue.finish();
+}
+
+/// `bench-child --queue`, the receiving end of one queue stream for the
+/// whole group.
+struct QueueChild {
+    child: std::process::Child,
+    tx: shm_core::queue::Sender<std::process::ChildStdin>,
+    from: std::io::BufReader<std::process::ChildStdout>,
+    sent: u64,
+}
+
+impl QueueChild {
+    fn spawn() -> QueueChild {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(CHILD)
+            .arg("--queue")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start bench-child --queue");
+        let to = child.stdin.take().expect("piped stdin");
+        let from = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let tx = shm_core::queue::Sender::over(to).expect("the open message");
+        QueueChild {
+            child,
+            tx,
+            from,
+            sent: 0,
+        }
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut self.from, &mut line).expect("a reply");
+        line.trim_end().to_owned()
+    }
+
+    /// `iters` hand-offs of new `size`-byte arrays, each made and filled
+    /// (every page touched) before its clock; the clock covers the move
+    /// (lease in transit, message) and the child's attach, adoption and
+    /// view, and stops at its reply. The child frees each array after
+    /// replying, and the parent unmaps its own, both off the clock.
+    fn handoffs(&mut self, size: usize, iters: u64) -> Duration {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let mut array = shared_array(size).expect("room for the array");
+            let byte = work::fill_byte(self.sent);
+            work::fill(view_bytes(&mut array), byte);
+            let t = Instant::now();
+            self.tx.hand_over(&mut array).expect("hand-off");
+            let reply = self.line();
+            total += t.elapsed();
+            self.sent += 1;
+            assert_eq!(
+                reply,
+                format!("{size} {byte}"),
+                "the child's view has the parent's bytes"
+            );
+            drop(array);
+            assert_eq!(self.line(), "freed");
+        }
+        total
+    }
+
+    fn finish(mut self) {
+        self.tx.finish().expect("the end message");
+        drop(self.tx);
+        let status = self.child.wait().expect("bench-child --queue");
+        assert!(status.success(), "bench-child --queue failed: {status}");
+    }
 }
 
 fn end_to_end(c: &mut Criterion) {

@@ -173,6 +173,9 @@ pub struct SpeedupArgs {
     /// Internal: be the consumer process that `speedup` spawns.
     #[arg(long, hide = true)]
     pub consumer: bool,
+    /// Internal: be the queue consumer that `speedup` spawns (hold or sum).
+    #[arg(long, hide = true, value_name = "HOW")]
+    pub queue_consumer: Option<String>,
 }
 
 /// The arguments of `create`.

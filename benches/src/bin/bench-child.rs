@@ -5,6 +5,7 @@
 //! mapping or array a request makes is held until its reply is written and
 //! dropped afterwards, so the reply means "the child holds a usable array".
 //! Failures are described on stderr and answered with a failure status.
+//! With `--queue` it is instead the receiving end of a queue stream.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -18,7 +19,12 @@ use ipc_bench::wire::{Reply, Request, read_header};
 use shm_core::{Descriptor, SharedArray};
 
 fn main() -> ExitCode {
-    match serve() {
+    let result = if std::env::args().nth(1).as_deref() == Some("--queue") {
+        serve_queue()
+    } else {
+        serve()
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench-child: {e}");
@@ -33,6 +39,31 @@ fn raw_stdio() -> io::Result<(File, File)> {
     let input = File::from(io::stdin().as_fd().try_clone_to_owned()?);
     let output = File::from(io::stdout().as_fd().try_clone_to_owned()?);
     Ok((input, output))
+}
+
+/// `bench-child --queue`: receives one queue stream on stdin (see
+/// `shm_core::queue`). For each array it writes `LEN FIRST` (its length and
+/// first byte, proving the view sees the parent's bytes) while it holds the
+/// array, then frees it (the receiver owns it) and writes `freed`, so the
+/// parent can start its next clock with the child idle.
+fn serve_queue() -> io::Result<()> {
+    use std::io::Write;
+    let fail = |e: shm_core::Error| io::Error::other(e.to_string());
+    let mut input = io::stdin().lock();
+    let mut output = io::stdout().lock();
+    let mut rx = shm_core::queue::Receiver::new(&mut input).map_err(fail)?;
+    while let Some(array) = rx.recv().map_err(fail)? {
+        let (len, first) = {
+            let view = array.view::<u8>().map_err(fail)?;
+            (view.len(), view.iter().next().copied().unwrap_or(0))
+        };
+        writeln!(output, "{len} {first}")?;
+        output.flush()?;
+        drop(array);
+        writeln!(output, "freed")?;
+        output.flush()?;
+    }
+    Ok(())
 }
 
 fn serve() -> io::Result<()> {

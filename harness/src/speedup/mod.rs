@@ -15,7 +15,8 @@
 //! flag), started once before anything is timed. Modules: [`workload`]
 //! (arguments, fill values, the sum), [`wire`] (the operations; framing,
 //! the consumer's handle and its watchdog are `ipc-bench`'s), [`producer`]
-//! (the timed runs and their checks), [`consumer`], [`python`]
+//! (the timed runs and their checks), [`consumer`], [`queued`] (the runs
+//! through `shm_core::queue`, and their consumer), [`python`]
 //! (finding Python and running `fixtures/python/speedup.py`) and
 //! [`report`] (table and JSON). Exit codes: 0 measured, 1 a run failed or
 //! gave a wrong result (also a failing `speedup.py`), 2 wrong arguments,
@@ -24,6 +25,7 @@
 mod consumer;
 mod producer;
 mod python;
+mod queued;
 mod report;
 mod wire;
 mod workload;
@@ -45,6 +47,15 @@ pub(crate) fn run(args: &SpeedupArgs) -> ExitCode {
     };
     if args.consumer {
         return consumer::run(&workload);
+    }
+    if let Some(word) = &args.queue_consumer {
+        return match queued::Take::parse(word) {
+            Some(take) => queued::consumer(&workload, take),
+            None => fail(
+                BAD_INPUT,
+                format_args!("--queue-consumer {word:?} is not hold or sum"),
+            ),
+        };
     }
     let progress = std::io::stderr().is_terminal();
     if progress {

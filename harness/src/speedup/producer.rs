@@ -1,7 +1,7 @@
 //! The producer: spawns the consumer once, then times the runs.
 //!
 //! Every figure is taken from `repeat` timed runs after one untimed warm-up
-//! run, the five kinds of run interleaved so that drift in the machine
+//! run, the seven kinds of run interleaved so that drift in the machine
 //! touches them alike. Four of them hand the arrays to the consumer (a
 //! [`Variant`]: copied or shared, hand-off or end-to-end); the fifth is the
 //! in-process floor. Each run's result is checked (array and element
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use ipc_bench::link::{Channel, Config, Link};
 use shm_core::SharedArray;
 
+use super::queued::{QueueConsumer, Take};
 use super::wire::{Op, Received};
 use super::workload::{Num, Workload, sum, value};
 
@@ -35,6 +36,9 @@ pub(super) struct Figures {
     pub(super) end_to_end_copied: f64,
     pub(super) end_to_end_shared: f64,
     pub(super) in_process_floor: f64,
+    /// Through [`shm_core::queue`]: hand-off and end-to-end.
+    pub(super) handoff_queue: f64,
+    pub(super) end_to_end_queue: f64,
 }
 
 /// Why a measurement stopped, with the exit code it maps to.
@@ -45,7 +49,7 @@ pub(super) struct Failure {
 }
 
 impl Failure {
-    fn run(message: impl Into<String>) -> Failure {
+    pub(super) fn run(message: impl Into<String>) -> Failure {
         Failure {
             code: 1,
             message: message.into(),
@@ -198,13 +202,20 @@ impl<T: Num> Arrays<T> {
 pub(super) fn measure<T: Num>(w: &Workload) -> Result<Figures, Failure> {
     let mut arrays = Arrays::<T>::new(w)?;
     let mut consumer = Consumer::spawn(w)?;
-    let mut times: [Vec<Duration>; 5] = Default::default();
+    let mut queues = [Take::Hold, Take::Sum].map(|take| QueueConsumer::spawn(w, take));
+    let mut times: [Vec<Duration>; 7] = Default::default();
     for round in 0..=w.repeat as u64 {
-        let mut t = [Duration::ZERO; 5];
+        let mut t = [Duration::ZERO; 7];
         for (spent, v) in t.iter_mut().zip(VARIANTS) {
             *spent = timed_run(&mut consumer, w, &mut arrays, v, round)?;
         }
         t[4] = in_process_floor(w, &mut arrays.copies, round)?;
+        for (spent, queue) in t[5..].iter_mut().zip(queues.iter_mut()) {
+            *spent = queue
+                .as_mut()
+                .map_err(|e| Failure::run(e.message.clone()))?
+                .run::<T>(w, round)?;
+        }
         // Round 0 is the warm-up.
         if round > 0 {
             for (all, one) in times.iter_mut().zip(t) {
@@ -213,13 +224,18 @@ pub(super) fn measure<T: Num>(w: &Workload) -> Result<Figures, Failure> {
         }
     }
     consumer.link.finish(Op::Exit)?;
-    let [a, b, c, d, e] = times.map(|mut v| median(&mut v));
+    for queue in queues {
+        queue?.finish()?;
+    }
+    let [a, b, c, d, e, f, g] = times.map(|mut v| median(&mut v));
     Ok(Figures {
         handoff_copied: a,
         handoff_shared: b,
         end_to_end_copied: c,
         end_to_end_shared: d,
         in_process_floor: e,
+        handoff_queue: f,
+        end_to_end_queue: g,
     })
 }
 

@@ -12,6 +12,8 @@ use super::workload::Workload;
 
 /// The script, as shipped in `fixtures/python/speedup.py`.
 const SCRIPT: &str = include_str!("../../../fixtures/python/speedup.py");
+/// The queue's Python twin, which the script's queue rows import.
+const QUEUE: &str = include_str!("../../../fixtures/python/shm_queue.py");
 
 /// Prints the Python and numpy versions, or `-` and why numpy is missing.
 const PROBE: &str = "import sys\n\
@@ -47,13 +49,15 @@ pub(super) struct PythonFigures {
     pub(super) end_to_end: Pair,
 }
 
-/// Copied and shared medians of one workload.
+/// Copied, shared and queued medians of one workload.
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub(super) struct Pair {
     /// Pickled through a `multiprocessing.Queue`.
     pub(super) copied_s: f64,
     /// Shared by `multiprocessing.shared_memory` name.
     pub(super) shared_s: f64,
+    /// Moved through the queue's Python twin (`shm_queue.py`).
+    pub(super) queue_s: f64,
 }
 
 /// Finds the interpreter `--python` asks for: `off` (none), `auto`
@@ -107,6 +111,8 @@ pub(super) fn measure(py: &Python, w: &Workload) -> Result<PythonFigures, String
         .map_err(|e| format!("cannot make a temporary directory: {e}"))?;
     let script = dir.path().join("speedup.py");
     std::fs::write(&script, SCRIPT).map_err(|e| format!("cannot write the script: {e}"))?;
+    std::fs::write(dir.path().join("shm_queue.py"), QUEUE)
+        .map_err(|e| format!("cannot write the queue twin: {e}"))?;
     let mut cmd = Command::new(&py.exe);
     cmd.arg(&script)
         .args(["--arrays", &w.arrays.to_string()])
@@ -115,7 +121,9 @@ pub(super) fn measure(py: &Python, w: &Workload) -> Result<PythonFigures, String
         .args(["--repeat", &w.repeat.to_string()])
         // Also check, untimed, that a segment handed over by a producer
         // that exits survives (the resource tracker's trap on 3.8-3.12).
-        .arg("--handover");
+        .arg("--handover")
+        .arg("--queue")
+        .arg(dir.path());
     let out = run(cmd, RUN_TIMEOUT).map_err(|e| format!("speedup.py: {e}"))?;
     if !out.success {
         return Err(format!("speedup.py failed: {}", last_line(&out.stderr)));

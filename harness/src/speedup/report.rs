@@ -43,17 +43,21 @@ struct JsonWorkload<'a> {
 struct JsonHandoff {
     copied_s: f64,
     shared_s: f64,
+    queue_s: f64,
     python_copied_s: Option<f64>,
     python_shared_s: Option<f64>,
+    python_queue_s: Option<f64>,
 }
 
 #[derive(Serialize)]
 struct JsonEndToEnd {
     copied_s: f64,
     shared_s: f64,
+    queue_s: f64,
     in_process_floor_s: f64,
     python_copied_s: Option<f64>,
     python_shared_s: Option<f64>,
+    python_queue_s: Option<f64>,
 }
 
 impl Report<'_> {
@@ -94,15 +98,19 @@ impl Report<'_> {
             handoff: JsonHandoff {
                 copied_s: r.handoff_copied,
                 shared_s: r.handoff_shared,
+                queue_s: r.handoff_queue,
                 python_copied_s: py.map(|p| p.handoff.copied_s),
                 python_shared_s: py.map(|p| p.handoff.shared_s),
+                python_queue_s: py.map(|p| p.handoff.queue_s),
             },
             end_to_end: JsonEndToEnd {
                 copied_s: r.end_to_end_copied,
                 shared_s: r.end_to_end_shared,
+                queue_s: r.end_to_end_queue,
                 in_process_floor_s: r.in_process_floor,
                 python_copied_s: py.map(|p| p.end_to_end.copied_s),
                 python_shared_s: py.map(|p| p.end_to_end.shared_s),
+                python_queue_s: py.map(|p| p.end_to_end.queue_s),
             },
         };
         serde_json::to_string(&json).expect("the report serialises")
@@ -154,6 +162,7 @@ impl Report<'_> {
             &[
                 ("Rust", "copied through a pipe", Some(r.handoff_copied)),
                 ("Rust", "shared by descriptor", Some(r.handoff_shared)),
+                ("Rust", "moved on the queue", Some(r.handoff_queue)),
                 (
                     "Python",
                     "pickled through a Queue",
@@ -163,6 +172,11 @@ impl Report<'_> {
                     "Python",
                     "shared_memory by name",
                     py.map(|p| p.handoff.shared_s),
+                ),
+                (
+                    "Python",
+                    "moved on the queue twin",
+                    py.map(|p| p.handoff.queue_s),
                 ),
             ],
             base,
@@ -178,6 +192,7 @@ impl Report<'_> {
             &[
                 ("Rust", "copied through a pipe", Some(r.end_to_end_copied)),
                 ("Rust", "shared by descriptor", Some(r.end_to_end_shared)),
+                ("Rust", "moved on the queue", Some(r.end_to_end_queue)),
                 ("Rust", "one process (the floor)", Some(r.in_process_floor)),
                 (
                     "Python",
@@ -188,6 +203,11 @@ impl Report<'_> {
                     "Python",
                     "shared_memory by name",
                     py.map(|p| p.end_to_end.shared_s),
+                ),
+                (
+                    "Python",
+                    "moved on the queue twin",
+                    py.map(|p| p.end_to_end.queue_s),
                 ),
             ],
             r.in_process_floor,

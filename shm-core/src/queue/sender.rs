@@ -81,6 +81,19 @@ impl<W: Write> Sender<W> {
     /// and the error returned ([`Error::Os`] with `write`: `EPIPE` when the
     /// receiver is gone).
     pub fn send(&mut self, mut array: SharedArray) -> Result<()> {
+        self.hand_over(&mut array)?;
+        #[cfg(windows)]
+        self.kept.push(array);
+        Ok(())
+    }
+
+    /// Hands `array` to the receiver as [`send`](Self::send) does, but the
+    /// caller keeps its mapping: `array` no longer owns the segment
+    /// (dropping it unmaps without unlinking), so the caller can unmap off
+    /// its hot path (unmapping a large, touched mapping costs more than the
+    /// hand-off) or keep reading it. If the write fails, `array` owns the
+    /// segment again and the error is returned.
+    pub fn hand_over(&mut self, array: &mut SharedArray) -> Result<()> {
         if self.finished {
             return Err(Error::InvalidArgument("the stream has ended".into()));
         }
@@ -98,14 +111,10 @@ impl<W: Write> Sender<W> {
         };
         segment.disown_to(&self.key);
         if let Err(e) = write_line(&mut self.out, &message) {
-            if let Some(s) = array.segment_mut() {
-                s.adopt();
-            }
+            segment.adopt();
             return Err(e);
         }
         self.sent += 1;
-        #[cfg(windows)]
-        self.kept.push(array);
         Ok(())
     }
 
