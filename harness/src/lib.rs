@@ -12,7 +12,7 @@
 //! schema), `request` and `worker` (what actors are asked and how they do
 //! it), `runner` (case runs with real processes), `peers` (the foreign peers
 //! `--peer` names), `report` (human, JSON lines, JUnit), `run`, `matrix`,
-//! `clean` and `speedup` (the other commands), `pattern` and `words`
+//! `clean`, `prop` and `speedup` (the other commands), `pattern` and `words`
 //! (shared by every peer).
 
 pub mod cli;
@@ -24,6 +24,7 @@ mod clean;
 mod matrix;
 mod pattern;
 mod peers;
+mod prop;
 mod report;
 mod request;
 mod run;
@@ -47,6 +48,7 @@ pub fn run_command(command: cli::Command) -> ExitCode {
         Command::Speedup(args) => speedup::run(&args),
         Command::Clean(args) => clean::clean(&args),
         Command::Matrix(args) => matrix::matrix(&args),
+        Command::Prop(args) => prop::prop(&args),
     }
 }
 
