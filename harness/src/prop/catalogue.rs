@@ -6,7 +6,8 @@
 //! writes the pattern, the child attaches and checks it, writes the second
 //! seed, and the parent checks that. A view (an offset or F order) cannot
 //! be created by a peer's `create`, so the parent creates the whole segment
-//! as a 1-d array and sets the view's elements one by one, and each side
+//! as a 1-d array filled as `prop` fills the bytes around a view, sets the
+//! view's elements one by one, and each side
 //! reads the other's elements by index (values compare by value there, so a
 //! NaN payload is checked by `prop` itself, not by such a case). The
 //! catalogue sizes segments exactly, so a page-rounded case is written with
@@ -14,7 +15,10 @@
 
 use std::fmt::Write;
 
+use shm_core::Scalar;
+
 use super::case::PropCase;
+use super::exchange::OUTSIDE;
 use crate::pattern;
 
 /// The most elements a view case is written out for, one step each.
@@ -62,7 +66,18 @@ pub(crate) fn catalogue_case(c: &PropCase, name: &str) -> Result<String, String>
     let _ = writeln!(out, "shape = [{}]", base + count);
     let _ = writeln!(out, "dtype = {}", quote(&c.dtype));
     let _ = writeln!(out, "steps = [");
-    step(&mut out, "parent", "op = \"create\"");
+    // What `prop` writes around a view, so a peer reading outside it sees
+    // something other than zeros.
+    let outside = [OUTSIDE; 16];
+    let fill = match Scalar::from_bytes(dtype, &outside[..dtype.itemsize()]) {
+        Ok(v) => v.to_string(),
+        Err(_) => "true".into(),
+    };
+    step(
+        &mut out,
+        "parent",
+        &format!("op = \"create\", fill = {}", quote(&fill)),
+    );
     for j in 0..count {
         let v = pattern::stored(dtype, j, c.seed).to_string();
         let set = format!(

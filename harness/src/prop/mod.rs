@@ -176,9 +176,10 @@ impl Session {
                 }
             };
         }
-        let mut failed = 0;
+        let (mut failed, mut skipped) = (0, 0);
         for (i, case) in regressions.iter().enumerate() {
             if let Some(why) = self.caps.excludes(case) {
+                skipped += 1;
                 println!("SKIP regression {}: {} ({why})", i + 1, case.summary());
                 continue;
             }
@@ -189,8 +190,8 @@ impl Session {
             }
         }
         println!(
-            "regressions: {} replayed, {failed} failed",
-            regressions.len()
+            "regressions: {} replayed, {skipped} outside what {name} claims, {failed} failed",
+            regressions.len() - skipped
         );
         let outcome = self.random(cases, seed);
         let secs = started.elapsed().as_secs_f64();
