@@ -165,6 +165,9 @@ impl Session {
             return ExitCode::SUCCESS;
         }
         if let Some(case) = replay {
+            if let Some(why) = self.caps.excludes(case) {
+                println!("note: the case is outside what {name} claims ({why}); running it anyway");
+            }
             return match self.one(case) {
                 Ok(()) => {
                     println!("PASS replay: {}", case.summary());
@@ -203,7 +206,10 @@ impl Session {
                 );
                 ExitCode::SUCCESS
             }
-            Ok(()) => ExitCode::from(CHECK_FAILED),
+            Ok(()) => {
+                println!("FAIL: {failed} regressions failed ({secs:.2} s)");
+                ExitCode::from(CHECK_FAILED)
+            }
             Err(message) => {
                 println!("{message}");
                 println!("failed after {secs:.2} s");
