@@ -124,6 +124,9 @@ impl PropCase {
         if self.creator == Creator::Peer && !plain {
             return Err("a peer's create makes C order at offset 0, exactly sized".into());
         }
+        if self.seed > i64::MAX as u64 || self.write_seed > i64::MAX as u64 {
+            return Err("seeds are at most 2^63 - 1 (a TOML integer)".into());
+        }
         if d.len() > MAX_ELEMENTS {
             return Err(format!("{} elements, at most {MAX_ELEMENTS}", d.len()));
         }
@@ -216,8 +219,10 @@ impl PropCase {
     pub(crate) fn to_regression(&self, note: &str) -> String {
         let mut case = self.clone();
         case.note = Some(note.to_owned());
-        let table = toml::to_string(&case).expect("a case serialises");
-        format!("[[regression]]\n{table}")
+        match toml::to_string(&case) {
+            Ok(table) => format!("[[regression]]\n{table}"),
+            Err(e) => format!("(not as TOML: {e})"),
+        }
     }
 }
 
@@ -267,6 +272,7 @@ mod tests {
         assert!(bad(&|c| c.order = "K".into()).contains("order"));
         assert!(bad(&|c| c.dtype = "f16".into()).contains("dtype"));
         assert!(bad(&|c| c.shape = vec![1 << 30]).contains("elements"));
+        assert!(bad(&|c| c.seed = u64::MAX).contains("seeds"));
         let e = regressions("r.toml", "[[regression]]\nnope = 1").unwrap_err();
         assert!(e.contains("r.toml") && e.contains("nope"), "{e}");
         assert!(PropCase::parse_replay("{").is_err());

@@ -158,10 +158,17 @@ impl Session {
         let name = self.spec.name.clone();
         println!("prop: peer {name}, seed {seed}");
         for note in &self.caps.notes {
-            println!("not generated for {name}: {note}");
+            match note.strip_prefix(strategy::REMARK) {
+                Some(remark) => println!("note: {remark}"),
+                None => println!("not generated for {name}: {note}"),
+            }
         }
         if !self.caps.creates && !self.caps.attaches {
             println!("prop: peer {name} takes neither side here; nothing to run");
+            return ExitCode::SUCCESS;
+        }
+        if self.caps.dtypes.is_empty() {
+            println!("prop: peer {name} claims no dtype; nothing to run");
             return ExitCode::SUCCESS;
         }
         if let Some(case) = replay {

@@ -36,6 +36,9 @@ const DTYPES: &[&str] = &[
     "complex128",
 ];
 
+/// How a note that is a remark, not a limit, starts.
+pub(crate) const REMARK: &str = "(not a limit) ";
+
 /// The most elements a generated case has.
 const MAX_GENERATED: usize = 1 << 16;
 
@@ -61,7 +64,8 @@ pub(crate) struct Caps {
     /// The share of cases, in percent, that the peer creates (when it
     /// takes both sides).
     pub(crate) peer_share: u32,
-    /// What is not generated, and why: one line each.
+    /// What is not generated, and why: one line each (those starting
+    /// [`REMARK`] say how the peer is driven instead).
     pub(crate) notes: Vec<String>,
 }
 
@@ -135,12 +139,12 @@ impl Caps {
         let attaches = side(Side::Attaches, &mut notes);
         if !spec.serve {
             notes.push(format!(
-                "(not a limit) {} offers no serve: one process per operation",
+                "{REMARK}{} offers no serve: one process per operation",
                 spec.name
             ));
         }
         notes.push(format!(
-            "(not a limit) when {} creates, its create makes C order at offset 0 with an exact segment, so offsets, F order and page-rounded sizes are Rust's side only",
+            "{REMARK}when {} creates, its create makes C order at offset 0 with an exact segment, so offsets, F order and page-rounded sizes are Rust's side only",
             spec.name
         ));
         Caps {
