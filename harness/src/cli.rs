@@ -29,6 +29,9 @@ pub enum Command {
     Matrix(MatrixArgs),
     /// Reclaim segments whose creator died.
     Clean(CleanArgs),
+    /// Property tests: random arrays through one peer both ways, a failure
+    /// shrunk to the smallest case that still fails.
+    Prop(PropArgs),
     /// Measure shared against copied transfers (the shared_numpy workload).
     Speedup(SpeedupArgs),
     /// Send arrays on a queue (stdout) or receive them (stdin).
@@ -128,6 +131,44 @@ pub struct MatrixArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// Timeout in seconds for each pass over a case's steps (per case and shape).
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub timeout: f64,
+}
+
+/// The arguments of `prop`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["peer", "peer_manifest"]))]
+pub struct PropArgs {
+    /// The built-in peer to test: cli, python, wetlands, sharedarray,
+    /// shared_memory.
+    #[arg(long, value_name = "NAME")]
+    pub peer: Option<String>,
+    /// Test the peer this manifest describes (schema: fixtures/peers/README.md).
+    #[arg(long = "peer-manifest", value_name = "PATH")]
+    pub peer_manifest: Option<std::path::PathBuf>,
+    /// How many random cases to run (after the regressions).
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub cases: u32,
+    /// The share of random cases, in percent, that the peer creates (the
+    /// rest Rust creates). A peer's create is one process per case, so a
+    /// slow interpreter wants a small share.
+    #[arg(long = "peer-creates", default_value_t = 25, value_name = "PERCENT",
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub peer_creates: u32,
+    /// The seed of the random cases (default: a fresh one, printed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Run only this case, as `prop` prints it after a failure (JSON).
+    #[arg(long, value_name = "CASE")]
+    pub replay: Option<String>,
+    /// Also replay the regressions in FILE (repeatable; schema:
+    /// harness/src/prop/case.rs).
+    #[arg(long = "regressions", value_name = "FILE")]
+    pub regressions: Vec<std::path::PathBuf>,
+    /// Python interpreter for Python peers (default: $SHM_HARNESS_PYTHON, then python3).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
+    /// Timeout in seconds for each peer operation.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub timeout: f64,
 }

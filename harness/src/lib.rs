@@ -12,7 +12,8 @@
 //! schema), `request` and `worker` (what actors are asked and how they do
 //! it), `runner` (case runs with real processes), `peers` (the foreign peers
 //! `--peer` names), `report` (human, JSON lines, JUnit), `run`, `matrix`,
-//! `clean`, `queue` and `speedup` (the other commands), `pattern` and `words`
+//! `clean`, `prop`, `queue` and `speedup` (the other commands), `pattern`
+//! and `words`
 //! (shared by every peer).
 
 pub mod cli;
@@ -24,6 +25,7 @@ mod clean;
 mod matrix;
 mod pattern;
 mod peers;
+mod prop;
 mod queue;
 mod report;
 mod request;
@@ -49,6 +51,7 @@ pub fn run_command(command: cli::Command) -> ExitCode {
         Command::Clean(args) => clean::clean(&args),
         Command::Matrix(args) => matrix::matrix(&args),
         Command::Queue(args) => queue::queue(&args),
+        Command::Prop(args) => prop::prop(&args),
     }
 }
 
