@@ -18,6 +18,7 @@ use shm_core::{Descriptor, Error};
 use super::process::{ChildProc, Exit};
 use super::{CaseRun, Mode, Outcome, Settings};
 use crate::cases::{End, QueueAct, QueueCase};
+#[cfg(unix)]
 use crate::exit::Kind;
 use crate::queue::{Plan, RecvHow, recv_on, send_on};
 
@@ -297,6 +298,7 @@ impl QueueRun {
 
     /// Starts the sender and reads its stream to the end message.
     fn send(&mut self) -> Result<(), String> {
+        #[cfg(unix)]
         let plan = self.plan.clone();
         let mut sender = match &self.ends.sender {
             #[cfg(unix)]
