@@ -87,6 +87,7 @@ impl Kind {
                 | ErrorKind::InvalidData
                 | ErrorKind::OutOfSpace
                 | ErrorKind::PermissionDenied
+                | ErrorKind::Stale
                 | ErrorKind::Os,
             ) => SEGMENT_FAILED,
             Kind::Harness(HarnessKind::Mismatch | HarnessKind::PeerFailed) => CHECK_FAILED,

@@ -223,7 +223,7 @@ impl SharedArray {
     }
 }
 
-fn check_element<T: Element>(dtype: DType) -> Result<()> {
+pub(crate) fn check_element<T: Element>(dtype: DType) -> Result<()> {
     let want = T::dtype();
     if dtype.kind() != want.kind() || dtype.itemsize() != want.itemsize() {
         return Err(Error::DtypeMismatch {

@@ -114,6 +114,15 @@ pub enum Error {
         /// How many arrays arrived before the stream stopped.
         received: u64,
     },
+    /// A pool slot that was released and lent again since this array was
+    /// lent: its bytes are another array's now.
+    #[error("slot {slot} of pool '{name}' was released and lent again: this array is stale")]
+    Stale {
+        /// The pool segment's name.
+        name: String,
+        /// The slot.
+        slot: u64,
+    },
     /// Any other operating-system error, with the call that failed and its
     /// raw error code (`errno` on Unix, `GetLastError` on Windows).
     #[error("{call} failed: {message} (os error {code})")]
@@ -164,13 +173,15 @@ pub enum ErrorKind {
     InvalidMessage,
     /// [`Error::Truncated`].
     Truncated,
+    /// [`Error::Stale`].
+    Stale,
     /// [`Error::Os`].
     Os,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 15] = [
+    pub const ALL: [ErrorKind; 16] = [
         ErrorKind::NotFound,
         ErrorKind::AlreadyExists,
         ErrorKind::SizeMismatch,
@@ -185,6 +196,7 @@ impl ErrorKind {
         ErrorKind::PermissionDenied,
         ErrorKind::InvalidMessage,
         ErrorKind::Truncated,
+        ErrorKind::Stale,
         ErrorKind::Os,
     ];
 
@@ -205,6 +217,7 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => "PermissionDenied",
             ErrorKind::InvalidMessage => "InvalidMessage",
             ErrorKind::Truncated => "Truncated",
+            ErrorKind::Stale => "Stale",
             ErrorKind::Os => "Os",
         }
     }
@@ -245,6 +258,7 @@ impl Error {
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
             Error::InvalidMessage(_) => ErrorKind::InvalidMessage,
             Error::Truncated { .. } => ErrorKind::Truncated,
+            Error::Stale { .. } => ErrorKind::Stale,
             Error::Os { .. } => ErrorKind::Os,
         }
     }

@@ -24,7 +24,8 @@
 //! JSON form), [`scalar`] (run-time-typed values), [`segment`] (named
 //! segments on each OS: system calls only), [`lease`] (who holds which
 //! segment, for reclaiming those of dead creators), [`array`]
-//! ([`SharedArray`]), [`queue`] (arrays handed over on a stream) and
+//! ([`SharedArray`]), [`queue`] (arrays handed over on a stream), [`pool`]
+//! (recycled slots both sides map once) and
 //! [`foreign`] (other libraries' layouts). All
 //! `unsafe` code lives in the segment backends' mapping types (and the
 //! macOS process-start-time call of [`lease`]); every other module denies it.
@@ -39,6 +40,7 @@ pub mod error;
 pub mod foreign;
 pub mod lease;
 pub mod name;
+pub mod pool;
 pub mod queue;
 pub mod scalar;
 pub mod segment;

@@ -437,7 +437,12 @@ impl QueueRun {
         .map_err(|e| e.to_string())?;
         let seq = self.seq;
         self.seq += 1;
-        Ok(Message::Array { seq, descriptor }.to_line())
+        Ok(Message::Array {
+            seq,
+            descriptor,
+            pool: None,
+        }
+        .to_line())
     }
 
     /// Writes to the receiver, taking its output as it comes so neither

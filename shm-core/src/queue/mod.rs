@@ -64,7 +64,7 @@ pub mod wire;
 #[cfg(test)]
 mod tests;
 
-pub use receiver::Receiver;
+pub use receiver::{Received, Receiver, read_release, release};
 pub use sender::Sender;
 
 #[allow(unused_imports)]

@@ -1,10 +1,11 @@
 //! [`Receiver`]: takes shared arrays off a stream and owns them.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 use super::wire::{self, Line, Message};
 use crate::array::SharedArray;
 use crate::error::{Error, Result};
+use crate::pool::{Lent, PoolCache, PoolRef};
 
 /// The receiving end of a queue: reads the `open` message at once, then
 /// one array per [`recv`](Self::recv) until `end`. Each array arrives
@@ -62,11 +63,29 @@ impl<R: BufRead> Receiver<R> {
     /// `SizeMismatch`, ...) for an array that cannot be attached, which is
     /// left where it is.
     pub fn recv(&mut self) -> Result<Option<SharedArray>> {
+        match self.next_array(None)? {
+            None => Ok(None),
+            Some(Received::Owned(a)) => Ok(Some(a)),
+            Some(Received::Lent(_)) => unreachable!("no cache, no lent array"),
+        }
+    }
+
+    /// The next array, moved or lent: lent arrays are resolved through
+    /// `cache` (see [`crate::pool`]) and given back with [`release`].
+    pub fn recv_any(&mut self, cache: &mut PoolCache) -> Result<Option<Received>> {
+        self.next_array(Some(cache))
+    }
+
+    fn next_array(&mut self, cache: Option<&mut PoolCache>) -> Result<Option<Received>> {
         if self.ended {
             return Ok(None);
         }
         match next(&mut self.input, self.received)? {
-            Message::Array { seq, descriptor } => {
+            Message::Array {
+                seq,
+                descriptor,
+                pool,
+            } => {
                 let expected = self.received;
                 self.received += 1;
                 if seq != expected {
@@ -74,12 +93,25 @@ impl<R: BufRead> Receiver<R> {
                         "array seq {seq} where {expected} was next"
                     )));
                 }
-                let mut array = SharedArray::attach(&descriptor)?;
-                if let Some(segment) = array.segment_mut() {
-                    segment.adopt();
+                match (pool, cache) {
+                    (None, _) => {
+                        let mut array = SharedArray::attach(&descriptor)?;
+                        if let Some(segment) = array.segment_mut() {
+                            segment.adopt();
+                        }
+                        Ok(Some(Received::Owned(array)))
+                    }
+                    (Some(p), Some(cache)) => {
+                        Ok(Some(Received::Lent(cache.resolve(&descriptor, p)?)))
+                    }
+                    (Some(_), None) => Err(Error::InvalidMessage(
+                        "a lent array: receive it with recv_any and a pool cache".into(),
+                    )),
                 }
-                Ok(Some(array))
             }
+            Message::Release { .. } => Err(Error::InvalidMessage(
+                "a release message on the forward stream".into(),
+            )),
             Message::End { count } => {
                 self.ended = true;
                 if count != self.received {
@@ -115,6 +147,40 @@ impl<R: BufRead> Receiver<R> {
                 Err(_) => continue,
             }
         }
+    }
+}
+
+/// What [`Receiver::recv_any`] gives: an array moved to this process, or
+/// one lent from a pool.
+#[derive(Debug)]
+pub enum Received {
+    /// Attached and adopted: this process owns it.
+    Owned(SharedArray),
+    /// A view of a pool slot, to give back with [`release`].
+    Lent(Lent),
+}
+
+/// Gives a lent array back: writes its release on the back channel.
+pub fn release<W: Write>(back: &mut W, lent: Lent) -> Result<()> {
+    let line = Message::Release {
+        pool: lent.release(),
+    }
+    .to_line();
+    back.write_all(line.as_bytes())
+        .and_then(|()| back.flush())
+        .map_err(|e| Error::io("write", &e))
+}
+
+/// Reads one release from the back channel (`None` at its end).
+pub fn read_release<R: BufRead>(back: &mut R) -> Result<Option<PoolRef>> {
+    match wire::read_line(back)? {
+        Line::Text(text) => match Message::parse(&text)? {
+            Message::Release { pool } => Ok(Some(pool)),
+            _ => Err(Error::InvalidMessage(
+                "the back channel carries releases only".into(),
+            )),
+        },
+        Line::Eof | Line::Cut => Ok(None),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::array::SharedArray;
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::lease::StreamKey;
+use crate::pool::Loan;
 
 /// The sending end of a queue: writes the `open` message at once, one
 /// `array` message per [`send`](Self::send), and `end` at
@@ -100,6 +101,7 @@ impl<W: Write> Sender<W> {
         let message = Message::Array {
             seq: self.sent,
             descriptor: array.descriptor().clone(),
+            pool: None,
         };
         let segment = match array.segment_mut() {
             Some(s) if s.is_owner() => s,
@@ -114,6 +116,25 @@ impl<W: Write> Sender<W> {
             segment.adopt();
             return Err(e);
         }
+        self.sent += 1;
+        Ok(())
+    }
+
+    /// Lends a pool slot (see [`crate::pool`]): the message carries its
+    /// descriptor and pool reference; the pool stays this process's, and
+    /// the slot comes back on the back channel.
+    pub fn lend(&mut self, loan: &Loan) -> Result<()> {
+        if self.finished {
+            return Err(Error::InvalidArgument("the stream has ended".into()));
+        }
+        write_line(
+            &mut self.out,
+            &Message::Array {
+                seq: self.sent,
+                descriptor: loan.descriptor().clone(),
+                pool: Some(loan.pool_ref()),
+            },
+        )?;
         self.sent += 1;
         Ok(())
     }

@@ -116,22 +116,26 @@ fn bad_lines_are_typed_errors_and_reading_goes_on() {
     text += &Message::Array {
         seq: 0,
         descriptor: missing,
+        pool: None,
     }
     .to_line();
     text += &Message::Array {
         seq: 1,
         descriptor: undersized,
+        pool: None,
     }
     .to_line();
     text += &Message::Array {
         seq: 5,
         descriptor: d.clone(),
+        pool: None,
     }
     .to_line();
     text += &format!("{}\n", "x".repeat(MAX_LINE + 10));
     text += &Message::Array {
         seq: 3,
         descriptor: d.clone(),
+        pool: None,
     }
     .to_line();
     text += &Message::End { count: 4 }.to_line();

@@ -6,6 +6,10 @@
 //! {"type":"end","count":1}
 //! ```
 //!
+//! A pool's array is lent, not moved (`"transfer": "lend"` and a `"pool"`
+//! object: `{"id": 16 hex digits, "slot", "generation"}`), and the receiver
+//! gives it back on the back channel with `{"type": "release", "pool": {...}}`.
+//!
 //! Keys are exactly these: a message with another key, another type,
 //! another version or another transfer is refused, so that a stream written
 //! for a later version is never half understood.
@@ -16,6 +20,7 @@ use serde_json::{Map, Value, json};
 
 use crate::descriptor::Descriptor;
 use crate::error::{Error, Result};
+use crate::pool::PoolRef;
 
 /// The version of the wire format this library speaks.
 pub const VERSION: u64 = 1;
@@ -32,12 +37,19 @@ pub enum Message {
         /// The queue's stream id (leases in transit name it).
         stream: String,
     },
-    /// One array, moved to the receiver.
+    /// One array: moved to the receiver, or lent from a pool.
     Array {
         /// Its place in the stream, from 0.
         seq: u64,
         /// What to attach.
         descriptor: Descriptor,
+        /// For a lent array (`"transfer": "lend"`), its pool slot.
+        pool: Option<PoolRef>,
+    },
+    /// On the back channel: a lent slot given back.
+    Release {
+        /// The slot and the generation it was lent with.
+        pool: PoolRef,
     },
     /// The last line: how many arrays were sent.
     End {
@@ -53,12 +65,28 @@ impl Message {
             Message::Open { stream } => {
                 json!({"type": "open", "version": VERSION, "stream": stream})
             }
-            Message::Array { seq, descriptor } => json!({
+            Message::Array {
+                seq,
+                descriptor,
+                pool: None,
+            } => json!({
                 "type": "array",
                 "seq": seq,
                 "transfer": "move",
                 "descriptor": descriptor.to_value(),
             }),
+            Message::Array {
+                seq,
+                descriptor,
+                pool: Some(p),
+            } => json!({
+                "type": "array",
+                "seq": seq,
+                "transfer": "lend",
+                "descriptor": descriptor.to_value(),
+                "pool": pool_value(p),
+            }),
+            Message::Release { pool } => json!({"type": "release", "pool": pool_value(pool)}),
             Message::End { count } => json!({"type": "end", "count": count}),
         };
         format!("{value}\n")
@@ -93,15 +121,25 @@ impl Message {
                 }
             }
             "array" => {
-                only_keys(&map, &["type", "seq", "transfer", "descriptor"])?;
-                match map.get("transfer") {
-                    Some(Value::String(t)) if t == "move" => {}
+                let lend = match map.get("transfer") {
+                    Some(Value::String(t)) if t == "move" => false,
+                    Some(Value::String(t)) if t == "lend" => true,
                     other => {
                         return Err(bad(format!(
-                            "array: transfer {other:?}; only \"move\" is known"
+                            "array: transfer {other:?}; only \"move\" and \"lend\" are known"
                         )));
                     }
+                };
+                if lend {
+                    only_keys(&map, &["type", "seq", "transfer", "descriptor", "pool"])?;
+                } else {
+                    only_keys(&map, &["type", "seq", "transfer", "descriptor"])?;
                 }
+                let pool = if lend {
+                    Some(pool_ref(map.get("pool"))?)
+                } else {
+                    None
+                };
                 let descriptor = Descriptor::from_value(
                     map.get("descriptor")
                         .ok_or_else(|| bad("array: no \"descriptor\"".into()))?,
@@ -112,6 +150,13 @@ impl Message {
                 Ok(Message::Array {
                     seq: uint(&map, "seq")?,
                     descriptor,
+                    pool,
+                })
+            }
+            "release" => {
+                only_keys(&map, &["type", "pool"])?;
+                Ok(Message::Release {
+                    pool: pool_ref(map.get("pool"))?,
                 })
             }
             "end" => {
@@ -123,6 +168,31 @@ impl Message {
             other => Err(bad(format!("unknown type {other:?}"))),
         }
     }
+}
+
+/// A pool slot as JSON: the id as 16 hex digits (any JSON reader keeps
+/// it exact), the slot and generation as numbers.
+fn pool_value(p: &PoolRef) -> Value {
+    json!({"id": format!("{:016x}", p.id), "slot": p.slot, "generation": p.generation})
+}
+
+fn pool_ref(value: Option<&Value>) -> Result<PoolRef> {
+    let Some(Value::Object(map)) = value else {
+        return Err(Error::InvalidMessage(
+            "a lent array needs a \"pool\" object".into(),
+        ));
+    };
+    only_keys(map, &["id", "slot", "generation"])?;
+    let id = match map.get("id") {
+        Some(Value::String(s)) if s.len() == 16 => u64::from_str_radix(s, 16).ok(),
+        _ => None,
+    }
+    .ok_or_else(|| Error::InvalidMessage("pool id must be 16 hex digits".into()))?;
+    Ok(PoolRef {
+        id,
+        slot: uint(map, "slot")?,
+        generation: uint(map, "generation")?,
+    })
 }
 
 fn only_keys(map: &Map<String, Value>, allowed: &[&str]) -> Result<()> {
