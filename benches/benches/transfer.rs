@@ -2,7 +2,7 @@
 //! by descriptor against copied, next to their floors.
 //!
 //! Ids (sizes 4KiB to 256MiB, `attach` up to 1GiB):
-//! `handoff/{shared,queue,pipe,unix_socket}/<size>`,
+//! `handoff/{shared,queue,pool,pipe,unix_socket}/<size>`,
 //! `end_to_end/{shared,pipe,in_process_floor}/<size>`, `attach/<size>`,
 //! `floor/memcpy/<size>`, `floor/pipe_roundtrip_64B`,
 //! `floor/handoff_raw/<size>`, `descriptor/parse`, `descriptor/emit`.
@@ -133,6 +133,12 @@ fn handoff(c: &mut Criterion) {
                 b.iter_custom(|iters| queue.handoffs(size, iters))
             });
         }
+        if let Some(mut lender) = PoolChild::spawn(size) {
+            g.bench_function(BenchmarkId::new("pool", &id), |b| {
+                b.iter_custom(|iters| lender.handoffs(iters))
+            });
+            lender.finish();
+        }
         let mut data = Frame::new(Op::Recv, size);
         work::prefault(data.payload_mut());
         for (name, peer) in [("pipe", &mut pipe), ("unix_socket", &mut socket)] {
@@ -156,6 +162,100 @@ fn handoff(c: &mut Criterion) {
     pipe.finish(Op::Exit).expect("pipe child");
     socket.finish(Op::Exit).expect("socket child");
     queue.finish();
+}
+
+/// `bench-child --pool` and a pool of two slots of one size: the receiving
+/// end maps the pool once, then every hand-off is a message and a cache hit.
+struct PoolChild {
+    child: std::process::Child,
+    pool: shm_core::pool::Pool,
+    tx: shm_core::queue::Sender<std::process::ChildStdin>,
+    from: std::io::BufReader<std::process::ChildStdout>,
+    size: usize,
+    sent: u64,
+}
+
+impl PoolChild {
+    /// The child and a pool for `size`-byte arrays, every page touched, or
+    /// `None` (with a note) when shared memory has no room for it.
+    fn spawn(size: usize) -> Option<PoolChild> {
+        use std::process::{Command, Stdio};
+        let mut pool = match shm_core::pool::Pool::create(2, size) {
+            Ok(p) => p,
+            Err(e @ shm_core::Error::OutOfSpace { .. }) => {
+                eprintln!("skipping handoff/pool/{}: {e}", label(size));
+                return None;
+            }
+            Err(e) => panic!("cannot create a pool for {}: {e}", label(size)),
+        };
+        for _ in 0..2 {
+            let loan = pool
+                .lend(&[size], u8::dtype())
+                .expect("lend")
+                .expect("a slot");
+            work::prefault(pool.bytes_mut(&loan).expect("the slot"));
+            let r = loan.pool_ref();
+            pool.reclaim(r).expect("reclaim");
+        }
+        let mut child = Command::new(CHILD)
+            .arg("--pool")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start bench-child --pool");
+        let to = child.stdin.take().expect("piped stdin");
+        let from = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let tx = shm_core::queue::Sender::over(to).expect("the open message");
+        Some(PoolChild {
+            child,
+            pool,
+            tx,
+            from,
+            size,
+            sent: 0,
+        })
+    }
+
+    /// `iters` hand-offs: a slot lent and stamped before the clock; the
+    /// clock covers the message and the child's cache hit, check and view,
+    /// and stops at its reply; the release is read and reclaimed after.
+    fn handoffs(&mut self, iters: u64) -> Duration {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let loan = self
+                .pool
+                .lend(&[self.size], u8::dtype())
+                .expect("lend")
+                .expect("a free slot");
+            let byte = work::fill_byte(self.sent);
+            self.pool.bytes_mut(&loan).expect("the slot")[0] = byte;
+            let t = Instant::now();
+            self.tx.lend(&loan).expect("hand-off");
+            let mut reply = String::new();
+            std::io::BufRead::read_line(&mut self.from, &mut reply).expect("a reply");
+            total += t.elapsed();
+            self.sent += 1;
+            assert_eq!(
+                reply.trim_end(),
+                format!("{} {byte}", self.size),
+                "the child's view has the parent's bytes"
+            );
+            let released = shm_core::queue::read_release(&mut self.from)
+                .expect("a release")
+                .expect("the child released the slot");
+            assert_eq!(released, loan.pool_ref());
+            self.pool.reclaim(released).expect("reclaim");
+        }
+        total
+    }
+
+    fn finish(mut self) {
+        self.tx.finish().expect("the end message");
+        drop(self.tx);
+        let status = self.child.wait().expect("bench-child --pool");
+        assert!(status.success(), "bench-child --pool failed: {status}");
+    }
 }
 
 /// `bench-child --queue`, the receiving end of one queue stream for the

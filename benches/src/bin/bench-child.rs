@@ -5,7 +5,8 @@
 //! mapping or array a request makes is held until its reply is written and
 //! dropped afterwards, so the reply means "the child holds a usable array".
 //! Failures are described on stderr and answered with a failure status.
-//! With `--queue` it is instead the receiving end of a queue stream.
+//! With `--queue` it is instead the receiving end of a queue stream, and
+//! with `--pool` the receiving end of a pool's loans.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -19,10 +20,10 @@ use ipc_bench::wire::{Reply, Request, read_header};
 use shm_core::{Descriptor, SharedArray};
 
 fn main() -> ExitCode {
-    let result = if std::env::args().nth(1).as_deref() == Some("--queue") {
-        serve_queue()
-    } else {
-        serve()
+    let result = match std::env::args().nth(1).as_deref() {
+        Some("--queue") => serve_queue(),
+        Some("--pool") => serve_pool(),
+        _ => serve(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,6 +63,32 @@ fn serve_queue() -> io::Result<()> {
         drop(array);
         writeln!(output, "freed")?;
         output.flush()?;
+    }
+    Ok(())
+}
+
+/// `bench-child --pool`: receives lent pool slots on stdin (see
+/// `shm_core::pool`). For each it writes `LEN FIRST` while it holds the
+/// view, then the slot's release (a JSON line) on the same stdout, which is
+/// the back channel.
+fn serve_pool() -> io::Result<()> {
+    use std::io::Write;
+    let fail = |e: shm_core::Error| io::Error::other(e.to_string());
+    let mut input = io::stdin().lock();
+    let mut output = io::stdout().lock();
+    let mut cache = shm_core::pool::PoolCache::new();
+    let mut rx = shm_core::queue::Receiver::new(&mut input).map_err(fail)?;
+    while let Some(item) = rx.recv_any(&mut cache).map_err(fail)? {
+        let shm_core::queue::Received::Lent(lent) = item else {
+            return Err(io::Error::other("expected a lent array"));
+        };
+        let (len, first) = {
+            let view = lent.view::<u8>().map_err(fail)?;
+            (view.len(), view.iter().next().copied().unwrap_or(0))
+        };
+        writeln!(output, "{len} {first}")?;
+        output.flush()?;
+        shm_core::queue::release(&mut output, lent).map_err(fail)?;
     }
     Ok(())
 }
