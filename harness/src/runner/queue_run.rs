@@ -336,7 +336,7 @@ impl QueueRun {
                         .push(descriptor.name().unwrap_or_default().to_owned());
                 }
                 Message::End { .. } => break,
-                Message::Open { .. } => {}
+                Message::Open { .. } | Message::Release { .. } => {}
             }
         }
         self.sender = Some(sender);

@@ -1,7 +1,7 @@
 //! The producer: spawns the consumer once, then times the runs.
 //!
 //! Every figure is taken from `repeat` timed runs after one untimed warm-up
-//! run, the seven kinds of run interleaved so that drift in the machine
+//! run, the nine kinds of run interleaved so that drift in the machine
 //! touches them alike. Four of them hand the arrays to the consumer (a
 //! [`Variant`]: copied or shared, hand-off or end-to-end); the fifth is the
 //! in-process floor. Each run's result is checked (array and element
@@ -39,6 +39,9 @@ pub(super) struct Figures {
     /// Through [`shm_core::queue`]: hand-off and end-to-end.
     pub(super) handoff_queue: f64,
     pub(super) end_to_end_queue: f64,
+    /// Lent from a pool ([`shm_core::pool`]): hand-off and end-to-end.
+    pub(super) handoff_pool: f64,
+    pub(super) end_to_end_pool: f64,
 }
 
 /// Why a measurement stopped, with the exit code it maps to.
@@ -202,10 +205,11 @@ impl<T: Num> Arrays<T> {
 pub(super) fn measure<T: Num>(w: &Workload) -> Result<Figures, Failure> {
     let mut arrays = Arrays::<T>::new(w)?;
     let mut consumer = Consumer::spawn(w)?;
-    let mut queues = [Take::Hold, Take::Sum].map(|take| QueueConsumer::spawn(w, take));
-    let mut times: [Vec<Duration>; 7] = Default::default();
+    let mut queues = [Take::Hold, Take::Sum, Take::PoolHold, Take::PoolSum]
+        .map(|take| QueueConsumer::spawn(w, take));
+    let mut times: [Vec<Duration>; 9] = Default::default();
     for round in 0..=w.repeat as u64 {
-        let mut t = [Duration::ZERO; 7];
+        let mut t = [Duration::ZERO; 9];
         for (spent, v) in t.iter_mut().zip(VARIANTS) {
             *spent = timed_run(&mut consumer, w, &mut arrays, v, round)?;
         }
@@ -227,7 +231,7 @@ pub(super) fn measure<T: Num>(w: &Workload) -> Result<Figures, Failure> {
     for queue in queues {
         queue?.finish()?;
     }
-    let [a, b, c, d, e, f, g] = times.map(|mut v| median(&mut v));
+    let [a, b, c, d, e, f, g, h, i] = times.map(|mut v| median(&mut v));
     Ok(Figures {
         handoff_copied: a,
         handoff_shared: b,
@@ -236,6 +240,8 @@ pub(super) fn measure<T: Num>(w: &Workload) -> Result<Figures, Failure> {
         in_process_floor: e,
         handoff_queue: f,
         end_to_end_queue: g,
+        handoff_pool: h,
+        end_to_end_pool: i,
     })
 }
 

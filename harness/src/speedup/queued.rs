@@ -1,6 +1,8 @@
 //! The shared_numpy workload through the queue ([`shm_core::queue`]):
 //! each array is created by the producer, moved on the stream, and owned
-//! (attached, adopted, freed) by the consumer, lease records included.
+//! (attached, adopted, freed) by the consumer, lease records included; or
+//! lent from a pool ([`shm_core::pool`]) that both map once, its slots
+//! coming back on the consumer's stdout.
 //!
 //! The consumer is this binary as `speedup --queue-consumer hold|sum`,
 //! spawned once. It reads one stream per run from its stdin; after the
@@ -13,7 +15,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use shm_core::SharedArray;
-use shm_core::queue::{Receiver, Sender};
+use shm_core::pool::{Loan, Pool, PoolCache};
+use shm_core::queue::{Received, Receiver, Sender, read_release, release};
 
 use super::producer::Failure;
 use super::workload::{Num, Workload, sum, value, with_element};
@@ -25,6 +28,10 @@ pub(super) enum Take {
     Hold,
     /// Also sum every element (end-to-end).
     Sum,
+    /// A lent pool slot: a typed view from the mapped pool (hand-off).
+    PoolHold,
+    /// A lent pool slot, every element summed (end-to-end).
+    PoolSum,
 }
 
 impl Take {
@@ -32,12 +39,22 @@ impl Take {
         match self {
             Take::Hold => "hold",
             Take::Sum => "sum",
+            Take::PoolHold => "pool-hold",
+            Take::PoolSum => "pool-sum",
         }
     }
 
-    /// `hold` or `sum`, from the hidden flag.
+    fn sums(self) -> bool {
+        matches!(self, Take::Sum | Take::PoolSum)
+    }
+
+    fn pooled(self) -> bool {
+        matches!(self, Take::PoolHold | Take::PoolSum)
+    }
+
+    /// `hold`, `sum`, `pool-hold` or `pool-sum`, from the hidden flag.
     pub(super) fn parse(word: &str) -> Option<Take> {
-        [Take::Hold, Take::Sum]
+        [Take::Hold, Take::Sum, Take::PoolHold, Take::PoolSum]
             .into_iter()
             .find(|t| t.word() == word)
     }
@@ -55,6 +72,7 @@ fn serve<T: Num>(take: Take) -> Result<(), shm_core::Error> {
     let mut input = io::stdin().lock();
     let mut out = io::stdout().lock();
     let io = |e: io::Error| shm_core::Error::io("write", &e);
+    let mut cache = PoolCache::new();
     while !input
         .fill_buf()
         .map_err(|e| shm_core::Error::io("read", &e))?
@@ -63,22 +81,30 @@ fn serve<T: Num>(take: Take) -> Result<(), shm_core::Error> {
         let mut rx = Receiver::new(&mut input)?;
         let mut held = Vec::new();
         let (mut elements, mut total) = (0u64, 0.0);
-        while let Some(array) = rx.recv()? {
+        while let Some(item) = rx.recv_any(&mut cache)? {
             {
-                let view = array.view::<T>()?;
-                if take == Take::Sum {
+                let view = match &item {
+                    Received::Owned(a) => a.view::<T>()?,
+                    Received::Lent(l) => l.view::<T>()?,
+                };
+                if take.sums() {
                     total += sum(view.as_slice().ok_or_else(|| {
                         shm_core::Error::InvalidArgument("a queued array is contiguous".into())
                     })?);
                 }
                 elements += view.len() as u64;
             }
-            held.push(array);
+            held.push(item);
         }
         writeln!(out, "{} {elements} {total}", held.len())
             .and_then(|()| out.flush())
             .map_err(io)?;
-        drop(held);
+        for item in held {
+            // Owned arrays are freed; lent slots go back on stdout.
+            if let Received::Lent(lent) = item {
+                release(&mut out, lent)?;
+            }
+        }
         writeln!(out, "released")
             .and_then(|()| out.flush())
             .map_err(io)?;
@@ -92,6 +118,8 @@ pub(super) struct QueueConsumer {
     child: Child,
     to: ChildStdin,
     from: BufReader<ChildStdout>,
+    /// For the pool runs: one slot an array, made once.
+    pool: Option<Pool>,
 }
 
 impl QueueConsumer {
@@ -112,11 +140,27 @@ impl QueueConsumer {
             .map_err(|e| Failure::run(format!("cannot start the queue consumer: {e}")))?;
         let to = child.stdin.take().expect("piped stdin");
         let from = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let pool = if take.pooled() {
+            let mut pool = Pool::create(w.arrays, w.nbytes)?;
+            // Every page touched now, as the shared runs' arrays are.
+            let loans: Vec<_> = (0..w.arrays)
+                .map(|_| pool.lend(&w.shape, w.dtype))
+                .collect::<Result<Option<Vec<_>>, _>>()?
+                .ok_or_else(|| Failure::run("the pool has a slot an array"))?;
+            for loan in loans {
+                pool.bytes_mut(&loan)?.fill(1);
+                pool.reclaim(loan.pool_ref())?;
+            }
+            Some(pool)
+        } else {
+            None
+        };
         Ok(QueueConsumer {
             take,
             child,
             to,
             from,
+            pool,
         })
     }
 
@@ -125,10 +169,13 @@ impl QueueConsumer {
     /// before it too, end-to-end inside it.
     /// The clock stops when the consumer holds (or has summed) them all.
     pub(super) fn run<T: Num>(&mut self, w: &Workload, round: u64) -> Result<Duration, Failure> {
+        if self.pool.is_some() {
+            return self.run_pool::<T>(w, round);
+        }
         let mut arrays = Vec::with_capacity(w.arrays);
         for k in 0..w.arrays {
             let mut a = SharedArray::create(&w.shape, T::from_small(1))?;
-            if self.take == Take::Hold {
+            if !self.take.sums() {
                 fill::<T>(&mut a, value(round, k))?;
             }
             arrays.push(a);
@@ -136,7 +183,7 @@ impl QueueConsumer {
         let t = Instant::now();
         let mut tx = sender(&mut self.to)?;
         for (k, a) in arrays.iter_mut().enumerate() {
-            if self.take == Take::Sum {
+            if self.take.sums() {
                 fill::<T>(a, value(round, k))?;
             }
             tx.hand_over(a)?;
@@ -151,9 +198,57 @@ impl QueueConsumer {
                 "the queue consumer did not release its arrays",
             ));
         }
-        let want_value = match self.take {
-            Take::Sum => w.expected_sum(round),
-            Take::Hold => 0.0,
+        self.check(w, round, &got)?;
+        Ok(spent)
+    }
+
+    /// One timed run through the pool: the slots are lent (and, for a
+    /// hand-off, filled) before the clock; the clock stops at the
+    /// consumer's reply; the releases are reclaimed after it.
+    fn run_pool<T: Num>(&mut self, w: &Workload, round: u64) -> Result<Duration, Failure> {
+        let pool = self.pool.as_mut().expect("a pool run");
+        let mut loans = Vec::with_capacity(w.arrays);
+        for k in 0..w.arrays {
+            let loan = pool
+                .lend(&w.shape, w.dtype)?
+                .ok_or_else(|| Failure::run("no free slot: a release was lost"))?;
+            if self.take == Take::PoolHold {
+                fill_loan::<T>(pool, &loan, value(round, k))?;
+            }
+            loans.push(loan);
+        }
+        let t = Instant::now();
+        let mut tx = sender(&mut self.to)?;
+        for (k, loan) in loans.iter().enumerate() {
+            if self.take == Take::PoolSum {
+                fill_loan::<T>(pool, loan, value(round, k))?;
+            }
+            tx.lend(loan)?;
+        }
+        tx.finish()?;
+        let mut got = String::new();
+        self.from.read_line(&mut got)?;
+        let spent = t.elapsed();
+        for _ in 0..w.arrays {
+            let released = read_release(&mut self.from)?
+                .ok_or_else(|| Failure::run("the queue consumer ended before its releases"))?;
+            pool.reclaim(released)?;
+        }
+        if self.line()? != "released" {
+            return Err(Failure::run(
+                "the queue consumer did not release its arrays",
+            ));
+        }
+        self.check(w, round, got.trim_end())?;
+        Ok(spent)
+    }
+
+    /// The consumer's `ARRAYS ELEMENTS VALUE` is what run `round` sends.
+    fn check(&self, w: &Workload, round: u64, got: &str) -> Result<(), Failure> {
+        let want_value = if self.take.sums() {
+            w.expected_sum(round)
+        } else {
+            0.0
         };
         let want = format!("{} {} {}", w.arrays, w.arrays * w.elements, want_value);
         if got != want {
@@ -162,7 +257,7 @@ impl QueueConsumer {
                 self.take.word()
             )));
         }
-        Ok(spent)
+        Ok(())
     }
 
     fn line(&mut self) -> Result<String, Failure> {
@@ -194,6 +289,14 @@ fn sender(to: &mut ChildStdin) -> Result<Sender<&mut ChildStdin>, shm_core::Erro
 #[cfg(not(unix))]
 fn sender(to: &mut ChildStdin) -> Result<Sender<&mut ChildStdin>, shm_core::Error> {
     Sender::new(to)
+}
+
+fn fill_loan<T: Num>(pool: &mut Pool, loan: &Loan, v: u8) -> Result<(), Failure> {
+    pool.view_mut::<T>(loan)?
+        .into_slice()
+        .ok_or_else(|| Failure::run("a slot is contiguous"))?
+        .fill(T::from_small(v));
+    Ok(())
 }
 
 fn fill<T: Num>(a: &mut SharedArray, v: u8) -> Result<(), Failure> {
