@@ -168,6 +168,28 @@ impl Pool {
         Ok(())
     }
 
+    /// Takes back every slot still lent, when the receiver is gone (its
+    /// back channel ended): each one's generation moves on, so a view that
+    /// somehow outlived it is stale. Returns how many came back.
+    pub fn reclaim_all(&mut self) -> usize {
+        let out: Vec<(usize, u64)> = self
+            .lent
+            .iter()
+            .enumerate()
+            .filter_map(|(k, g)| g.map(|g| (k, g)))
+            .collect();
+        for &(slot, generation) in &out {
+            self.layout.set_generation(
+                self.segment.as_bytes_mut(),
+                slot,
+                generation.wrapping_add(1),
+            );
+            self.lent[slot] = None;
+            self.free.push(slot);
+        }
+        out.len()
+    }
+
     /// Takes back a slot the receiver released: its generation moves on
     /// (every holder of the old one is stale from now) and it is free again.
     ///

@@ -187,3 +187,16 @@ fn bad_loans_and_lies_are_typed_errors() {
     let mut rx = Receiver::new(wire.as_slice()).unwrap();
     assert_eq!(rx.recv().unwrap_err().kind(), ErrorKind::InvalidMessage);
 }
+
+#[test]
+fn a_gone_receiver_gives_every_slot_back() {
+    let mut pool = Pool::create(3, 4).unwrap();
+    let wire = lend_all(&mut pool, 2);
+    let mut cache = PoolCache::new();
+    let mut rx = Receiver::new(wire.as_slice()).unwrap();
+    let held = lent(rx.recv_any(&mut cache).unwrap());
+    assert_eq!(pool.free(), 1);
+    assert_eq!(pool.reclaim_all(), 2, "the back channel ended");
+    assert_eq!(pool.free(), 3);
+    assert_eq!(held.bytes().unwrap_err().kind(), ErrorKind::Stale);
+}
