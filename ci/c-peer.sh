@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The C peer (fixtures/c), as the workflow runs it on Linux and macOS:
+# built with the system compiler (jansson from apt-get or Homebrew), then
+# the whole catalogue against it from its manifest, in both directions. On
+# Linux fixtures/c/check.sh also proves it against shm-harness command by
+# command (it looks in /dev/shm, which macOS does not have).
+#
+#   ci/c-peer.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+echo "==> fixtures/c/build.sh"
+bash fixtures/c/build.sh
+
+echo "==> cargo build -p harness --bins"
+cargo build -p harness --bins
+
+if [ "$(uname -s)" = Linux ]; then
+    echo "==> fixtures/c/check.sh"
+    bash fixtures/c/check.sh
+fi
+
+echo "==> shm-harness run --peer-manifest fixtures/c/c.toml"
+cargo run --quiet -p harness --bin shm-harness -- run --peer-manifest fixtures/c/c.toml </dev/null
