@@ -44,23 +44,38 @@ fn check_shape(report: &Value) -> bool {
     let e = &report["end_to_end"];
     assert_eq!(
         keys(h),
-        ["copied_s", "python_copied_s", "python_shared_s", "shared_s"]
+        [
+            "copied_s",
+            "pool_s",
+            "python_copied_s",
+            "python_queue_s",
+            "python_shared_s",
+            "queue_s",
+            "shared_s"
+        ]
     );
     assert_eq!(
         keys(e),
         [
             "copied_s",
             "in_process_floor_s",
+            "pool_s",
             "python_copied_s",
+            "python_queue_s",
             "python_shared_s",
+            "queue_s",
             "shared_s"
         ]
     );
     for (v, what) in [
         (&h["copied_s"], "handoff.copied_s"),
         (&h["shared_s"], "handoff.shared_s"),
+        (&h["queue_s"], "handoff.queue_s"),
+        (&h["pool_s"], "handoff.pool_s"),
         (&e["copied_s"], "end_to_end.copied_s"),
         (&e["shared_s"], "end_to_end.shared_s"),
+        (&e["queue_s"], "end_to_end.queue_s"),
+        (&e["pool_s"], "end_to_end.pool_s"),
         (&e["in_process_floor_s"], "end_to_end.in_process_floor_s"),
     ] {
         positive(v, what);
@@ -69,8 +84,10 @@ fn check_shape(report: &Value) -> bool {
     for v in [
         &h["python_copied_s"],
         &h["python_shared_s"],
+        &h["python_queue_s"],
         &e["python_copied_s"],
         &e["python_shared_s"],
+        &e["python_queue_s"],
     ] {
         if has_python {
             positive(v, "a python figure");
@@ -124,6 +141,9 @@ fn human_report_names_every_figure_and_the_repetitions() {
         "End-to-end",
         "copied through a pipe",
         "shared by descriptor",
+        "moved on the queue",
+        "lent from a pool",
+        "moved on the queue twin",
         "one process (the floor)",
         "Python: no figures: disabled with --python off",
     ] {
