@@ -61,13 +61,18 @@ pub fn validate(name: &str) -> Result<&str> {
 /// again on a collision.
 pub fn generate() -> Result<String> {
     let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Os {
+    random_bytes(&mut bytes)?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{GENERATED_PREFIX}{hex}"))
+}
+
+/// Fills `buf` from the operating system's random source.
+pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf).map_err(|e| Error::Os {
         call: "getrandom",
         code: e.raw_os_error().unwrap_or(0),
         message: e.to_string(),
-    })?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{GENERATED_PREFIX}{hex}"))
+    })
 }
 
 #[cfg(test)]

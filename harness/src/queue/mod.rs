@@ -16,7 +16,7 @@ mod pyrepr;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use shm_core::queue::{Receiver, Sender};
+use shm_core::queue::{OsStream, Receiver, Sender};
 use shm_core::{Complex, DType, Error, Kind, Scalar, SharedArray, f16};
 
 use crate::cli::{QueueArgs, QueueCommand, QueueRecvArgs, QueueSendArgs};
@@ -145,29 +145,12 @@ pub(crate) struct RecvHow {
 
 /// The sender's side: the stream on `out`; with `hold`, waits for
 /// `signal` to end after the end message.
-#[cfg(unix)]
 pub(crate) fn send_on<W, R>(out: W, mut signal: R, plan: &Plan, hold: bool) -> Result<(), Error>
 where
-    W: Write + std::os::fd::AsFd,
+    W: Write + OsStream,
     R: BufRead,
 {
     let mut tx = Sender::over(out)?;
-    send_all(&mut tx, plan)?;
-    if hold {
-        wait_for_eof(&mut signal);
-    }
-    Ok(())
-}
-
-/// The sender's side: the stream on `out`; with `hold`, waits for
-/// `signal` to end after the end message.
-#[cfg(not(unix))]
-pub(crate) fn send_on<W, R>(out: W, mut signal: R, plan: &Plan, hold: bool) -> Result<(), Error>
-where
-    W: Write,
-    R: BufRead,
-{
-    let mut tx = Sender::new(out)?;
     send_all(&mut tx, plan)?;
     if hold {
         wait_for_eof(&mut signal);

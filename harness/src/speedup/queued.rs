@@ -181,7 +181,7 @@ impl QueueConsumer {
             arrays.push(a);
         }
         let t = Instant::now();
-        let mut tx = sender(&mut self.to)?;
+        let mut tx = Sender::over(&mut self.to)?;
         for (k, a) in arrays.iter_mut().enumerate() {
             if self.take.sums() {
                 fill::<T>(a, value(round, k))?;
@@ -218,7 +218,7 @@ impl QueueConsumer {
             loans.push(loan);
         }
         let t = Instant::now();
-        let mut tx = sender(&mut self.to)?;
+        let mut tx = Sender::over(&mut self.to)?;
         for (k, loan) in loans.iter().enumerate() {
             if self.take == Take::PoolSum {
                 fill_loan::<T>(pool, loan, value(round, k))?;
@@ -279,16 +279,6 @@ impl QueueConsumer {
             s => Err(Failure::run(format!("the queue consumer exited with {s}"))),
         }
     }
-}
-
-#[cfg(unix)]
-fn sender(to: &mut ChildStdin) -> Result<Sender<&mut ChildStdin>, shm_core::Error> {
-    Sender::over(to)
-}
-
-#[cfg(not(unix))]
-fn sender(to: &mut ChildStdin) -> Result<Sender<&mut ChildStdin>, shm_core::Error> {
-    Sender::new(to)
 }
 
 fn fill_loan<T: Num>(pool: &mut Pool, loan: &Loan, v: u8) -> Result<(), Failure> {

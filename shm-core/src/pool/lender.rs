@@ -64,11 +64,7 @@ impl Pool {
             None => LeasedSegment::create_unique(layout.size()?)?,
         };
         let mut id = [0u8; 8];
-        getrandom::fill(&mut id).map_err(|e| Error::Os {
-            call: "getrandom",
-            code: e.raw_os_error().unwrap_or(0),
-            message: e.to_string(),
-        })?;
+        crate::name::random_bytes(&mut id)?;
         let id = u64::from_le_bytes(id);
         layout.write_header(segment.as_bytes_mut(), id);
         Ok(Pool {

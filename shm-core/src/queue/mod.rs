@@ -65,7 +65,7 @@ pub mod wire;
 mod tests;
 
 pub use receiver::{Received, Receiver, read_release, release};
-pub use sender::Sender;
+pub use sender::{OsStream, Sender};
 
 #[allow(unused_imports)]
 use crate::SharedArray;

@@ -11,6 +11,20 @@ use crate::error::{Error, Result};
 use crate::lease::StreamKey;
 use crate::pool::Loan;
 
+/// A stream the OS can name: a file descriptor on Unix, a handle on Windows
+/// (pipes, sockets, files, a child's stdin, this process's stdout).
+#[cfg(unix)]
+pub trait OsStream: std::os::fd::AsFd {}
+#[cfg(unix)]
+impl<T: std::os::fd::AsFd> OsStream for T {}
+
+/// A stream the OS can name: a file descriptor on Unix, a handle on Windows
+/// (pipes, sockets, files, a child's stdin, this process's stdout).
+#[cfg(windows)]
+pub trait OsStream: std::os::windows::io::AsHandle {}
+#[cfg(windows)]
+impl<T: std::os::windows::io::AsHandle> OsStream for T {}
+
 /// The sending end of a queue: writes the `open` message at once, one
 /// `array` message per [`send`](Self::send), and `end` at
 /// [`finish`](Self::finish). A sender dropped without `finish` leaves a
@@ -36,16 +50,18 @@ impl<W: Write> Sender<W> {
         Sender::start(out, StreamKey::unknown(&id))
     }
 
-    /// A sender on a pipe, socket or file: its device and inode go into the
-    /// lease of every array in transit, so `clean` spares those arrays while
-    /// any process holds the stream.
-    #[cfg(unix)]
+    /// A sender on a pipe, socket or file: on Unix its device and inode go
+    /// into the lease of every array in transit, so `clean` spares those
+    /// arrays while any process holds the stream (Windows keeps no ledger).
     pub fn over(out: W) -> Result<Sender<W>>
     where
-        W: std::os::fd::AsFd,
+        W: OsStream,
     {
         let id = crate::name::generate()?;
+        #[cfg(unix)]
         let key = StreamKey::of(&id, out.as_fd());
+        #[cfg(not(unix))]
+        let key = StreamKey::unknown(&id);
         Sender::start(out, key)
     }
 
