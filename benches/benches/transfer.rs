@@ -2,10 +2,19 @@
 //! by descriptor against copied, next to their floors.
 //!
 //! Ids (sizes 4KiB to 256MiB, `attach` up to 1GiB):
-//! `handoff/{shared,queue,pipe,unix_socket}/<size>`,
-//! `end_to_end/{shared,pipe,in_process_floor}/<size>`, `attach/<size>`,
-//! `floor/memcpy/<size>`, `floor/pipe_roundtrip_64B`,
+//! `handoff/{shared,iceoryx2_event,iceoryx2_poll,queue,pipe,unix_socket}/<size>`,
+//! `end_to_end/{shared,pipe,in_process_floor}/<size>`,
+//! `attach/<size>`, `floor/memcpy/<size>`, `floor/pipe_roundtrip_64B`,
 //! `floor/handoff_raw/<size>`, `descriptor/parse`, `descriptor/emit`.
+//!
+//! `handoff/iceoryx2_*` is the anchor: iceoryx2 zero-copy publish-subscribe
+//! of a `[u8]` sample to a subscriber in another process (`bench-child
+//! --iceoryx2`), which either blocks on an iceoryx2 listener the publisher
+//! notifies after each send (`event`) or spins on receive (`poll`), and
+//! replies on the same pipe as the other benches. The clock covers the loan
+//! and the send to the reply; writing the sample's bytes (which safe Rust
+//! must do for every byte of a loan) is kept off it, as `handoff/shared`'s
+//! array is filled before its clock.
 //!
 //! Every cross-process bench talks to a persistent `bench-child` spawned
 //! once per group (start-up is never timed) and uses `iter_custom`, timing
@@ -13,7 +22,8 @@
 //! its result (a length, a stamp or a checksum from the child) on every
 //! iteration, and an untimed check first proves the child sees the parent's
 //! bytes. Segments are owned by `SharedArray` values or [`RawSegment`]
-//! guards, so they are removed on every path, panics included.
+//! guards, and iceoryx2's services and child by an `IceoryxChild` guard,
+//! so they are removed on every path, panics included.
 //!
 //! `SHM_BENCH_MAX_SIZE=16MiB` skips larger sizes; `cargo bench -p benches --
 //! --test` runs every bench once (what CI does).
@@ -22,6 +32,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use benches::iceoryx::{self, Domain, EXIT_BELOW, Wake, check};
 use benches::op::Op;
 use benches::peer::{self, Transport};
 use benches::raw::RawSegment;
@@ -32,8 +43,13 @@ use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main,
 };
+use iceoryx2::port::notifier::Notifier;
+use iceoryx2::port::publisher::Publisher;
+use iceoryx2::port::update_connections::UpdateConnections;
+use iceoryx2::prelude::{Node, ipc};
+use iceoryx2::service::port_factory::{event as event_factory, publish_subscribe};
 use ipc_bench::link::Link;
-use ipc_bench::wire::Frame;
+use ipc_bench::wire::{Frame, Reply};
 use shm_core::{Descriptor, Element, SharedArray};
 
 /// The child program, built by cargo alongside this bench.
@@ -97,6 +113,8 @@ fn handoff(c: &mut Criterion) {
     peer::prepare(&mut pipe, max).expect("prepare");
     peer::prepare(&mut socket, max).expect("prepare");
     let mut queue = QueueChild::spawn();
+    // Declared before the group's children, so dropped after them.
+    let domain = Domain::new().expect("an iceoryx2 domain");
     let mut g = c.benchmark_group("handoff");
     for &size in &sizes {
         tune(&mut g, size);
@@ -127,6 +145,16 @@ fn handoff(c: &mut Criterion) {
                     total
                 })
             });
+        }
+        for wake in [Wake::Event, Wake::Poll] {
+            // One subscriber per size and mode, so a spinning one never
+            // shares the two cores with another bench.
+            let mut sub = IceoryxChild::spawn(&domain, size, wake);
+            let name = format!("iceoryx2_{}", wake.as_str());
+            g.bench_function(BenchmarkId::new(name, &id), |b| {
+                b.iter_custom(|iters| sub.handoffs(size, iters))
+            });
+            sub.finish();
         }
         if shared_array(size).is_some() {
             g.bench_function(BenchmarkId::new("queue", &id), |b| {
@@ -226,6 +254,138 @@ impl QueueChild {
         drop(self.tx);
         let status = self.child.wait().expect("bench-child --queue");
         assert!(status.success(), "bench-child --queue failed: {status}");
+    }
+}
+
+/// `bench-child --iceoryx2 MODE`, the subscriber of one size's services,
+/// and the publishing ports of this side. Dropping it, also on a panic,
+/// tells the child to exit and reaps it (killing it after a grace period),
+/// then removes whatever a killed child left behind; the ports, services
+/// and node then go, in that order, and with them every iceoryx2 resource.
+struct IceoryxChild {
+    link: Option<Link>,
+    publisher: Publisher<ipc::Service, [u8], ()>,
+    notifier: Notifier<ipc::Service>,
+    wake: Wake,
+    sent: u64,
+    _pubsub: publish_subscribe::PortFactory<ipc::Service, [u8], ()>,
+    _events: event_factory::PortFactory<ipc::Service>,
+    node: Node<ipc::Service>,
+}
+
+impl IceoryxChild {
+    /// Creates the services (new names each run), a publisher whose loans
+    /// hold `size` bytes and a notifier, starts the child, waits until its
+    /// subscriber exists, and checks once, untimed, that the child sees
+    /// every byte of a sample.
+    fn spawn(domain: &Domain, size: usize, wake: Wake) -> IceoryxChild {
+        let (data, wake_name) = iceoryx::service_names(wake, size);
+        let node = iceoryx::node(domain.config()).expect("an iceoryx2 node");
+        let pubsub = iceoryx::pubsub(&node, &data).expect("the data service");
+        let events = iceoryx::event(&node, &wake_name).expect("the wake service");
+        let publisher = check(
+            pubsub
+                .publisher_builder()
+                .initial_max_slice_len(size)
+                .create(),
+            "create a publisher",
+        )
+        .expect("a publisher");
+        let notifier =
+            check(events.notifier_builder().create(), "create a notifier").expect("a notifier");
+        let mut this = IceoryxChild {
+            link: None,
+            publisher,
+            notifier,
+            wake,
+            sent: 0,
+            _pubsub: pubsub,
+            _events: events,
+            node,
+        };
+        let [root, prefix] = domain.args();
+        let args = ["--iceoryx2", wake.as_str(), root, prefix, &data, &wake_name];
+        this.link =
+            Some(peer::spawn_with(Path::new(CHILD), &args).expect("bench-child --iceoryx2"));
+        check(this.publisher.update_connections(), "connect").expect("the subscriber");
+        let byte = work::fill_byte(0);
+        let reply = this.publish(size, byte, None);
+        assert_eq!(
+            (reply.a, reply.c),
+            (size as u64, work::expected_checksum(size, byte)),
+            "the subscriber must see the publisher's bytes"
+        );
+        this
+    }
+
+    /// Loans a `size`-byte sample, writes `byte` into all of it and, with
+    /// `stamp`, the stamp into its ends, sends it, notifies in event mode,
+    /// and reads the reply. Returns the reply and the time of the loan and
+    /// of the send to the reply, without the writing (safe Rust initialises
+    /// every byte of a loan; `handoff/shared`'s array is filled before its
+    /// clock too).
+    fn publish_timed(&mut self, size: usize, byte: u8, stamp: Option<u64>) -> (Reply, Duration) {
+        let t = Instant::now();
+        let sample = self.publisher.loan_slice_uninit(size).expect("a loan");
+        let loan = t.elapsed();
+        let mut sample = sample.write_from_fn(|_| byte);
+        if let Some(stamp) = stamp {
+            work::stamp(sample.payload_mut(), stamp);
+        }
+        let link = self.link.as_mut().expect("a running subscriber");
+        let t = Instant::now();
+        let receivers = sample.send().expect("send");
+        if self.wake == Wake::Event {
+            self.notifier.notify().expect("notify");
+        }
+        let reply = link.receive().expect("the subscriber's reply");
+        let spent = loan + t.elapsed();
+        assert_eq!(receivers, 1, "the sample reached the subscriber");
+        (reply, spent)
+    }
+
+    fn publish(&mut self, size: usize, byte: u8, stamp: Option<u64>) -> Reply {
+        self.publish_timed(size, byte, stamp).0
+    }
+
+    /// `iters` hand-offs of `size` bytes, each stamped afresh and checked:
+    /// the subscriber's view has every byte and the stamp at both ends.
+    fn handoffs(&mut self, size: usize, iters: u64) -> Duration {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            self.sent += 1;
+            let stamp = self.sent;
+            let (reply, spent) = self.publish_timed(size, work::fill_byte(stamp), Some(stamp));
+            total += spent;
+            assert_eq!((reply.a, reply.b), (size as u64, 2 * stamp));
+        }
+        total
+    }
+
+    /// Sends the exit sample, waits for the child's exit and, if it had to
+    /// be killed, removes what it left.
+    fn stop(&mut self) -> std::io::Result<()> {
+        let Some(link) = self.link.take() else {
+            return Ok(());
+        };
+        let sent = check(self.publisher.loan_slice_uninit(EXIT_BELOW - 1), "loan")
+            .and_then(|s| check(s.write_from_fn(|_| 0).send(), "send"));
+        if self.wake == Wake::Event {
+            let _ = self.notifier.notify();
+        }
+        let finished = link.finish(Op::Exit);
+        self.node.try_cleanup_dead_nodes();
+        sent.and(finished)
+    }
+
+    fn finish(mut self) {
+        self.stop().expect("bench-child --iceoryx2 exits cleanly");
+    }
+}
+
+impl Drop for IceoryxChild {
+    fn drop(&mut self) {
+        let _ = self.stop();
     }
 }
 
