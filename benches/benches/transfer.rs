@@ -3,7 +3,7 @@
 //!
 //! Ids (sizes 4KiB to 256MiB, `attach` up to 1GiB):
 //! `handoff/{shared,iceoryx2_event,iceoryx2_poll,queue,pipe,unix_socket}/<size>`,
-//! `end_to_end/{shared,pipe,in_process_floor}/<size>`,
+//! `end_to_end/{shared,pipe,in_process_floor,two_thread_floor}/<size>`,
 //! `attach/<size>`, `floor/memcpy/<size>`, `floor/pipe_roundtrip_64B`,
 //! `floor/handoff_raw/<size>`, `descriptor/parse`, `descriptor/emit`.
 //!
@@ -14,7 +14,9 @@
 //! replies on the same pipe as the other benches. The clock covers the loan
 //! and the send to the reply; writing the sample's bytes (which safe Rust
 //! must do for every byte of a loan) is kept off it, as `handoff/shared`'s
-//! array is filled before its clock.
+//! array is filled before its clock. `end_to_end/two_thread_floor` fills
+//! and sums in two threads of one process, two buffers handed back and
+//! forth over std channels so the fill and the sum overlap.
 //!
 //! Every cross-process bench talks to a persistent `bench-child` spawned
 //! once per group (start-up is never timed) and uses `iter_custom`, timing
@@ -389,6 +391,85 @@ impl Drop for IceoryxChild {
     }
 }
 
+/// `end_to_end/two_thread_floor`: one thread fills a buffer, a second sums
+/// it, the buffer going over a std channel and coming back, two buffers in
+/// turn so the fill of one overlaps the sum of the other (what two
+/// processes on two cores can do). Each sum is checked as it comes back.
+struct TwoThreads {
+    to_summer: Option<std::sync::mpsc::Sender<(Vec<u8>, u8)>>,
+    from_summer: std::sync::mpsc::Receiver<(Vec<u8>, u8, u64)>,
+    summer: Option<std::thread::JoinHandle<()>>,
+    free: Vec<Vec<u8>>,
+    round: u64,
+}
+
+impl TwoThreads {
+    fn new(size: usize) -> TwoThreads {
+        let (to_summer, work) = std::sync::mpsc::channel::<(Vec<u8>, u8)>();
+        let (done, from_summer) = std::sync::mpsc::channel();
+        let summer = std::thread::spawn(move || {
+            for (buf, byte) in work {
+                let sum = work::checksum(black_box(&buf));
+                if done.send((buf, byte, sum)).is_err() {
+                    break;
+                }
+            }
+        });
+        TwoThreads {
+            to_summer: Some(to_summer),
+            from_summer,
+            summer: Some(summer),
+            free: vec![prefaulted(size), prefaulted(size)],
+            round: 0,
+        }
+    }
+
+    /// A buffer back from the summing thread, its sum checked.
+    fn collect(&mut self, size: usize) -> Vec<u8> {
+        let (buf, byte, sum) = self.from_summer.recv().expect("the summing thread");
+        assert_eq!(buf.len(), size);
+        assert_eq!(sum, work::expected_checksum(size, byte));
+        buf
+    }
+
+    /// `iters` buffers filled and summed, from the first fill to the last
+    /// sum back.
+    fn run(&mut self, size: usize, iters: u64) -> Duration {
+        let to_summer = self.to_summer.clone().expect("the channel");
+        let mut in_flight = 0;
+        let t = Instant::now();
+        for _ in 0..iters {
+            let mut buf = match self.free.pop() {
+                Some(b) => b,
+                None => {
+                    in_flight -= 1;
+                    self.collect(size)
+                }
+            };
+            let byte = work::fill_byte(self.round);
+            self.round += 1;
+            work::fill(&mut buf, byte);
+            to_summer.send((buf, byte)).expect("the summing thread");
+            in_flight += 1;
+        }
+        while in_flight > 0 {
+            in_flight -= 1;
+            let buf = self.collect(size);
+            self.free.push(buf);
+        }
+        t.elapsed()
+    }
+}
+
+impl Drop for TwoThreads {
+    fn drop(&mut self) {
+        drop(self.to_summer.take());
+        if let Some(summer) = self.summer.take() {
+            let _ = summer.join();
+        }
+    }
+}
+
 fn end_to_end(c: &mut Criterion) {
     let sizes = sizes::capped(&sizes::TRANSFER);
     let max = sizes.iter().copied().max().unwrap_or(0);
@@ -453,6 +534,11 @@ fn end_to_end(c: &mut Criterion) {
                 }
                 total
             })
+        });
+        drop(buf);
+        let mut pair = TwoThreads::new(size);
+        g.bench_function(BenchmarkId::new("two_thread_floor", &id), |b| {
+            b.iter_custom(|iters| pair.run(size, iters))
         });
     }
     g.finish();
