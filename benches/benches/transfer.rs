@@ -334,6 +334,7 @@ impl IceoryxChild {
         if let Some(stamp) = stamp {
             work::stamp(sample.payload_mut(), stamp);
         }
+        self.wake_up();
         let link = self.link.as_mut().expect("a running subscriber");
         let t = Instant::now();
         let receivers = sample.send().expect("send");
@@ -344,6 +345,25 @@ impl IceoryxChild {
         let spent = loan + t.elapsed();
         assert_eq!(receivers, 1, "the sample reached the subscriber");
         (reply, spent)
+    }
+
+    /// An untimed round trip with an empty-ish sample, so the subscriber is
+    /// not asleep when the clock starts: writing a large sample takes
+    /// milliseconds, long enough for its idle virtual CPU to sleep deeply,
+    /// and waking one takes tens of microseconds that are no part of a
+    /// hand-off (`shm-harness speedup` does the same before its clocks).
+    fn wake_up(&mut self) {
+        let ping = self
+            .publisher
+            .loan_slice_uninit(EXIT_BELOW)
+            .expect("a loan");
+        let receivers = ping.write_from_fn(|_| 0).send().expect("send");
+        if self.wake == Wake::Event {
+            self.notifier.notify().expect("notify");
+        }
+        let link = self.link.as_mut().expect("a running subscriber");
+        let reply = link.receive().expect("the subscriber's reply");
+        assert_eq!((receivers, reply.a), (1, EXIT_BELOW as u64));
     }
 
     fn publish(&mut self, size: usize, byte: u8, stamp: Option<u64>) -> Reply {

@@ -24,7 +24,7 @@ use iceoryx2::prelude::{Path as IoxPath, *};
 use iceoryx2::service::port_factory::{event as event_factory, publish_subscribe};
 
 /// A sample shorter than this (no room for a stamp) asks the subscriber to
-/// exit.
+/// exit; one of exactly this length is a ping, answered like any sample.
 pub const EXIT_BELOW: usize = 16;
 
 /// How the subscriber learns that a sample is there.

@@ -74,12 +74,12 @@ fn serve_queue() -> io::Result<()> {
 /// subscriber of the iceoryx2 anchor (see `benches::iceoryx`). It opens the
 /// parent's services in the parent's domain (root directory and prefix),
 /// replies once when its subscriber exists, then for each sample replies
-/// with its length and [`work::stamp_check`] (two words read, as the shared
-/// hand-off's child reads none: the bytes stay where the publisher wrote
-/// them). The first sample is also summed (the reply's third value), so the
-/// parent can check once, untimed, that every byte arrived. Replies go to
-/// stdout in the framing of every other bench, while the sample is held; it
-/// is released right after.
+/// with its length and [`work::stamp_check`] (two words read, where the
+/// shared hand-off's child reads none: the bytes stay where the publisher
+/// wrote them). The first sample longer than a ping is also summed (the
+/// reply's third value), so the parent can check once, untimed, that every
+/// byte arrived. Replies go to stdout in the framing of every other bench,
+/// while the sample is held; it is released right after.
 ///
 /// `event` blocks on a `Listener` the parent notifies after each send;
 /// `poll` spins on `receive`. A sample shorter than
@@ -134,8 +134,13 @@ fn subscribe(args: &[String]) -> io::Result<()> {
         if bytes.len() < EXIT_BELOW {
             return Ok(());
         }
-        let sum = if first { work::checksum(bytes) } else { 0 };
-        first = false;
+        // The first sample that is no ping is summed in full.
+        let sum = if first && bytes.len() > EXIT_BELOW {
+            first = false;
+            work::checksum(bytes)
+        } else {
+            0
+        };
         Reply::ok(bytes.len() as u64, work::stamp_check(bytes), sum).write_to(&mut output)?;
         drop(sample);
     }
