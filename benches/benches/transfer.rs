@@ -2,10 +2,21 @@
 //! by descriptor against copied, next to their floors.
 //!
 //! Ids (sizes 4KiB to 256MiB, `attach` up to 1GiB):
-//! `handoff/{shared,queue,pool,pipe,unix_socket}/<size>`,
-//! `end_to_end/{shared,pipe,in_process_floor}/<size>`, `attach/<size>`,
-//! `floor/memcpy/<size>`, `floor/pipe_roundtrip_64B`,
+//! `handoff/{shared,queue,pool,iceoryx2_event,iceoryx2_poll,pipe,unix_socket}/<size>`,
+//! `end_to_end/{shared,pipe,in_process_floor,two_thread_floor}/<size>`,
+//! `attach/<size>`, `floor/memcpy/<size>`, `floor/pipe_roundtrip_64B`,
 //! `floor/handoff_raw/<size>`, `descriptor/parse`, `descriptor/emit`.
+//!
+//! `handoff/iceoryx2_*` is the anchor: iceoryx2 zero-copy publish-subscribe
+//! of a `[u8]` sample to a subscriber in another process (`bench-child
+//! --iceoryx2`), which either blocks on an iceoryx2 listener the publisher
+//! notifies after each send (`event`) or spins on receive (`poll`), and
+//! replies on the same pipe as the other benches. The clock covers the loan
+//! and the send to the reply; writing the sample's bytes (which safe Rust
+//! must do for every byte of a loan) is kept off it, as `handoff/shared`'s
+//! array is filled before its clock. `end_to_end/two_thread_floor` fills
+//! and sums in two threads of one process, two buffers handed back and
+//! forth over std channels so the fill and the sum overlap.
 //!
 //! Every cross-process bench talks to a persistent `bench-child` spawned
 //! once per group (start-up is never timed) and uses `iter_custom`, timing
@@ -13,7 +24,8 @@
 //! its result (a length, a stamp or a checksum from the child) on every
 //! iteration, and an untimed check first proves the child sees the parent's
 //! bytes. Segments are owned by `SharedArray` values or [`RawSegment`]
-//! guards, so they are removed on every path, panics included.
+//! guards, and iceoryx2's services and child by an `IceoryxChild` guard,
+//! so they are removed on every path, panics included.
 //!
 //! `SHM_BENCH_MAX_SIZE=16MiB` skips larger sizes; `cargo bench -p benches --
 //! --test` runs every bench once (what CI does).
@@ -22,6 +34,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use benches::iceoryx::{self, Domain, EXIT_BELOW, Wake, check};
 use benches::op::Op;
 use benches::peer::{self, Transport};
 use benches::raw::RawSegment;
@@ -32,8 +45,13 @@ use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main,
 };
+use iceoryx2::port::notifier::Notifier;
+use iceoryx2::port::publisher::Publisher;
+use iceoryx2::port::update_connections::UpdateConnections;
+use iceoryx2::prelude::{Node, ipc};
+use iceoryx2::service::port_factory::{event as event_factory, publish_subscribe};
 use ipc_bench::link::Link;
-use ipc_bench::wire::Frame;
+use ipc_bench::wire::{Frame, Reply};
 use shm_core::{Descriptor, Element, SharedArray};
 
 /// The child program, built by cargo alongside this bench.
@@ -97,6 +115,8 @@ fn handoff(c: &mut Criterion) {
     peer::prepare(&mut pipe, max).expect("prepare");
     peer::prepare(&mut socket, max).expect("prepare");
     let mut queue = QueueChild::spawn();
+    // Declared before the group's children, so dropped after them.
+    let domain = Domain::new().expect("an iceoryx2 domain");
     let mut g = c.benchmark_group("handoff");
     for &size in &sizes {
         tune(&mut g, size);
@@ -127,6 +147,16 @@ fn handoff(c: &mut Criterion) {
                     total
                 })
             });
+        }
+        for wake in [Wake::Event, Wake::Poll] {
+            // One subscriber per size and mode, so a spinning one never
+            // shares the two cores with another bench.
+            let mut sub = IceoryxChild::spawn(&domain, size, wake);
+            let name = format!("iceoryx2_{}", wake.as_str());
+            g.bench_function(BenchmarkId::new(name, &id), |b| {
+                b.iter_custom(|iters| sub.handoffs(size, iters))
+            });
+            sub.finish();
         }
         if shared_array(size).is_some() {
             g.bench_function(BenchmarkId::new("queue", &id), |b| {
@@ -329,6 +359,237 @@ impl QueueChild {
     }
 }
 
+/// `bench-child --iceoryx2 MODE`, the subscriber of one size's services,
+/// and the publishing ports of this side. Dropping it, also on a panic,
+/// tells the child to exit and reaps it (killing it after a grace period),
+/// then removes whatever a killed child left behind; the ports, services
+/// and node then go, in that order, and with them every iceoryx2 resource.
+struct IceoryxChild {
+    link: Option<Link>,
+    publisher: Publisher<ipc::Service, [u8], ()>,
+    notifier: Notifier<ipc::Service>,
+    wake: Wake,
+    sent: u64,
+    _pubsub: publish_subscribe::PortFactory<ipc::Service, [u8], ()>,
+    _events: event_factory::PortFactory<ipc::Service>,
+    node: Node<ipc::Service>,
+}
+
+impl IceoryxChild {
+    /// Creates the services (new names each run), a publisher whose loans
+    /// hold `size` bytes and a notifier, starts the child, waits until its
+    /// subscriber exists, and checks once, untimed, that the child sees
+    /// every byte of a sample.
+    fn spawn(domain: &Domain, size: usize, wake: Wake) -> IceoryxChild {
+        let (data, wake_name) = iceoryx::service_names(wake, size);
+        let node = iceoryx::node(domain.config()).expect("an iceoryx2 node");
+        let pubsub = iceoryx::pubsub(&node, &data).expect("the data service");
+        let events = iceoryx::event(&node, &wake_name).expect("the wake service");
+        let publisher = check(
+            pubsub
+                .publisher_builder()
+                .initial_max_slice_len(size)
+                .create(),
+            "create a publisher",
+        )
+        .expect("a publisher");
+        let notifier =
+            check(events.notifier_builder().create(), "create a notifier").expect("a notifier");
+        let mut this = IceoryxChild {
+            link: None,
+            publisher,
+            notifier,
+            wake,
+            sent: 0,
+            _pubsub: pubsub,
+            _events: events,
+            node,
+        };
+        let [root, prefix] = domain.args();
+        let args = ["--iceoryx2", wake.as_str(), root, prefix, &data, &wake_name];
+        this.link =
+            Some(peer::spawn_with(Path::new(CHILD), &args).expect("bench-child --iceoryx2"));
+        check(this.publisher.update_connections(), "connect").expect("the subscriber");
+        let byte = work::fill_byte(0);
+        let reply = this.publish(size, byte, None);
+        assert_eq!(
+            (reply.a, reply.c),
+            (size as u64, work::expected_checksum(size, byte)),
+            "the subscriber must see the publisher's bytes"
+        );
+        this
+    }
+
+    /// Loans a `size`-byte sample, writes `byte` into all of it and, with
+    /// `stamp`, the stamp into its ends, sends it, notifies in event mode,
+    /// and reads the reply. Returns the reply and the time of the loan and
+    /// of the send to the reply, without the writing (safe Rust initialises
+    /// every byte of a loan; `handoff/shared`'s array is filled before its
+    /// clock too).
+    fn publish_timed(&mut self, size: usize, byte: u8, stamp: Option<u64>) -> (Reply, Duration) {
+        let t = Instant::now();
+        let sample = self.publisher.loan_slice_uninit(size).expect("a loan");
+        let loan = t.elapsed();
+        let mut sample = sample.write_from_fn(|_| byte);
+        if let Some(stamp) = stamp {
+            work::stamp(sample.payload_mut(), stamp);
+        }
+        self.wake_up();
+        let link = self.link.as_mut().expect("a running subscriber");
+        let t = Instant::now();
+        let receivers = sample.send().expect("send");
+        if self.wake == Wake::Event {
+            self.notifier.notify().expect("notify");
+        }
+        let reply = link.receive().expect("the subscriber's reply");
+        let spent = loan + t.elapsed();
+        assert_eq!(receivers, 1, "the sample reached the subscriber");
+        (reply, spent)
+    }
+
+    /// An untimed round trip with an empty-ish sample, so the subscriber is
+    /// not asleep when the clock starts: writing a large sample takes
+    /// milliseconds, long enough for its idle virtual CPU to sleep deeply,
+    /// and waking one takes tens of microseconds that are no part of a
+    /// hand-off (`shm-harness speedup` does the same before its clocks).
+    fn wake_up(&mut self) {
+        let ping = self
+            .publisher
+            .loan_slice_uninit(EXIT_BELOW)
+            .expect("a loan");
+        let receivers = ping.write_from_fn(|_| 0).send().expect("send");
+        if self.wake == Wake::Event {
+            self.notifier.notify().expect("notify");
+        }
+        let link = self.link.as_mut().expect("a running subscriber");
+        let reply = link.receive().expect("the subscriber's reply");
+        assert_eq!((receivers, reply.a), (1, EXIT_BELOW as u64));
+    }
+
+    fn publish(&mut self, size: usize, byte: u8, stamp: Option<u64>) -> Reply {
+        self.publish_timed(size, byte, stamp).0
+    }
+
+    /// `iters` hand-offs of `size` bytes, each stamped afresh and checked:
+    /// the subscriber's view has every byte and the stamp at both ends.
+    fn handoffs(&mut self, size: usize, iters: u64) -> Duration {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            self.sent += 1;
+            let stamp = self.sent;
+            let (reply, spent) = self.publish_timed(size, work::fill_byte(stamp), Some(stamp));
+            total += spent;
+            assert_eq!((reply.a, reply.b), (size as u64, 2 * stamp));
+        }
+        total
+    }
+
+    /// Sends the exit sample, waits for the child's exit and, if it had to
+    /// be killed, removes what it left.
+    fn stop(&mut self) -> std::io::Result<()> {
+        let Some(link) = self.link.take() else {
+            return Ok(());
+        };
+        let sent = check(self.publisher.loan_slice_uninit(EXIT_BELOW - 1), "loan")
+            .and_then(|s| check(s.write_from_fn(|_| 0).send(), "send"));
+        if self.wake == Wake::Event {
+            let _ = self.notifier.notify();
+        }
+        let finished = link.finish(Op::Exit);
+        self.node.try_cleanup_dead_nodes();
+        sent.and(finished)
+    }
+
+    fn finish(mut self) {
+        self.stop().expect("bench-child --iceoryx2 exits cleanly");
+    }
+}
+
+impl Drop for IceoryxChild {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+/// `end_to_end/two_thread_floor`: one thread fills a buffer, a second sums
+/// it, the buffer going over a std channel and coming back, two buffers in
+/// turn so the fill of one overlaps the sum of the other (what two
+/// processes on two cores can do). Each sum is checked as it comes back.
+struct TwoThreads {
+    to_summer: Option<std::sync::mpsc::Sender<(Vec<u8>, u8)>>,
+    from_summer: std::sync::mpsc::Receiver<(Vec<u8>, u8, u64)>,
+    summer: Option<std::thread::JoinHandle<()>>,
+    free: Vec<Vec<u8>>,
+    round: u64,
+}
+
+impl TwoThreads {
+    fn new(size: usize) -> TwoThreads {
+        let (to_summer, work) = std::sync::mpsc::channel::<(Vec<u8>, u8)>();
+        let (done, from_summer) = std::sync::mpsc::channel();
+        let summer = std::thread::spawn(move || {
+            for (buf, byte) in work {
+                let sum = work::checksum(black_box(&buf));
+                if done.send((buf, byte, sum)).is_err() {
+                    break;
+                }
+            }
+        });
+        TwoThreads {
+            to_summer: Some(to_summer),
+            from_summer,
+            summer: Some(summer),
+            free: vec![prefaulted(size), prefaulted(size)],
+            round: 0,
+        }
+    }
+
+    /// A buffer back from the summing thread, its sum checked.
+    fn collect(&mut self, size: usize) -> Vec<u8> {
+        let (buf, byte, sum) = self.from_summer.recv().expect("the summing thread");
+        assert_eq!(buf.len(), size);
+        assert_eq!(sum, work::expected_checksum(size, byte));
+        buf
+    }
+
+    /// `iters` buffers filled and summed, from the first fill to the last
+    /// sum back.
+    fn run(&mut self, size: usize, iters: u64) -> Duration {
+        let to_summer = self.to_summer.clone().expect("the channel");
+        let mut in_flight = 0;
+        let t = Instant::now();
+        for _ in 0..iters {
+            let mut buf = match self.free.pop() {
+                Some(b) => b,
+                None => {
+                    in_flight -= 1;
+                    self.collect(size)
+                }
+            };
+            let byte = work::fill_byte(self.round);
+            self.round += 1;
+            work::fill(&mut buf, byte);
+            to_summer.send((buf, byte)).expect("the summing thread");
+            in_flight += 1;
+        }
+        while in_flight > 0 {
+            in_flight -= 1;
+            let buf = self.collect(size);
+            self.free.push(buf);
+        }
+        t.elapsed()
+    }
+}
+
+impl Drop for TwoThreads {
+    fn drop(&mut self) {
+        drop(self.to_summer.take());
+        if let Some(summer) = self.summer.take() {
+            let _ = summer.join();
+        }
+    }
+}
+
 fn end_to_end(c: &mut Criterion) {
     let sizes = sizes::capped(&sizes::TRANSFER);
     let max = sizes.iter().copied().max().unwrap_or(0);
@@ -393,6 +654,11 @@ fn end_to_end(c: &mut Criterion) {
                 }
                 total
             })
+        });
+        drop(buf);
+        let mut pair = TwoThreads::new(size);
+        g.bench_function(BenchmarkId::new("two_thread_floor", &id), |b| {
+            b.iter_custom(|iters| pair.run(size, iters))
         });
     }
     g.finish();

@@ -12,6 +12,8 @@
 //! - [`transport`]: socket sizing (the copy path done well);
 //! - [`work`]: the fill and checksum every variant uses, so each bench can
 //!   check its result before its timing is trusted;
+//! - [`iceoryx`]: the iceoryx2 services of the `handoff/iceoryx2_*`
+//!   anchor, opened alike by the bench and the child (Unix);
 //! - [`raw`]: a segment made and attached with bare `nix` calls, for
 //!   `floor/handoff_raw`;
 //! - [`sizes`]: the sizes benchmarked and their labels;
@@ -25,6 +27,8 @@
 #![deny(unsafe_code)]
 
 pub mod chart;
+#[cfg(unix)]
+pub mod iceoryx;
 pub mod op;
 pub mod peer;
 pub mod raw;

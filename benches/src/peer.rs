@@ -68,6 +68,17 @@ pub fn spawn(exe: &Path, transport: Transport) -> io::Result<Link> {
     Ok(link)
 }
 
+/// Spawns `exe` with `args` for a mode that reads no requests (its stdin is
+/// an idle pipe) and replies on its stdout, and waits for its first reply,
+/// which says it is ready. The child is watched like [`spawn`]'s.
+pub fn spawn_with(exe: &Path, args: &[&str]) -> io::Result<Link> {
+    let mut cmd = Command::new(exe);
+    cmd.args(args).stderr(Stdio::inherit());
+    let mut link = Link::spawn(cmd, Channel::Pipe, CONFIG)?;
+    link.receive()?;
+    Ok(link)
+}
+
 /// Asks the child to allocate and pre-fault a receive buffer of `len`
 /// bytes, so no timed receive takes a page fault or grows a buffer.
 pub fn prepare(link: &mut Link, len: usize) -> io::Result<()> {

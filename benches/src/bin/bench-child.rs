@@ -5,8 +5,10 @@
 //! mapping or array a request makes is held until its reply is written and
 //! dropped afterwards, so the reply means "the child holds a usable array".
 //! Failures are described on stderr and answered with a failure status.
-//! With `--queue` it is instead the receiving end of a queue stream, and
-//! with `--pool` the receiving end of a pool's loans.
+//! With `--queue` it is instead the receiving end of a queue stream; with
+//! `--pool` the receiving end of a pool's loans; with
+//! `--iceoryx2 event|poll ROOT PREFIX PUBSUB EVENT` an iceoryx2 subscriber
+//! (Unix).
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -20,9 +22,12 @@ use ipc_bench::wire::{Reply, Request, read_header};
 use shm_core::{Descriptor, SharedArray};
 
 fn main() -> ExitCode {
-    let result = match std::env::args().nth(1).as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
         Some("--queue") => serve_queue(),
         Some("--pool") => serve_pool(),
+        #[cfg(unix)]
+        Some("--iceoryx2") => subscribe(&args[1..]),
         _ => serve(),
     };
     match result {
@@ -91,6 +96,82 @@ fn serve_pool() -> io::Result<()> {
         shm_core::queue::release(&mut output, lent).map_err(fail)?;
     }
     Ok(())
+}
+
+/// `bench-child --iceoryx2 event|poll ROOT PREFIX PUBSUB EVENT`: the
+/// subscriber of the iceoryx2 anchor (see `benches::iceoryx`). It opens the
+/// parent's services in the parent's domain (root directory and prefix),
+/// replies once when its subscriber exists, then for each sample replies
+/// with its length and [`work::stamp_check`] (two words read, where the
+/// shared hand-off's child reads none: the bytes stay where the publisher
+/// wrote them). The first sample longer than a ping is also summed (the
+/// reply's third value), so the parent can check once, untimed, that every
+/// byte arrived. Replies go to stdout in the framing of every other bench,
+/// while the sample is held; it is released right after.
+///
+/// `event` blocks on a `Listener` the parent notifies after each send;
+/// `poll` spins on `receive`. A sample shorter than
+/// [`iceoryx::EXIT_BELOW`](benches::iceoryx::EXIT_BELOW) ends it, and so
+/// does its parent's exit (checked every second, or every few million
+/// spins), so it never outlives the bench.
+#[cfg(unix)]
+fn subscribe(args: &[String]) -> io::Result<()> {
+    use benches::iceoryx::{self, EXIT_BELOW, Wake, check};
+    let usage =
+        || io::Error::other("usage: bench-child --iceoryx2 event|poll ROOT PREFIX PUBSUB EVENT");
+    let [mode, root, prefix, data, wake] = args else {
+        return Err(usage());
+    };
+    let wake_mode = Wake::parse(mode).ok_or_else(usage)?;
+    let parent = std::os::unix::process::parent_id();
+    let (_, mut output) = raw_stdio()?;
+    let node = iceoryx::node(&iceoryx::config(root, prefix)?)?;
+    let pubsub = iceoryx::pubsub(&node, data)?;
+    let events = iceoryx::event(&node, wake)?;
+    let subscriber = check(pubsub.subscriber_builder().create(), "create a subscriber")?;
+    let listener = check(events.listener_builder().create(), "create a listener")?;
+    Reply::OK.write_to(&mut output)?;
+    let mut first = true;
+    let mut spins: u64 = 0;
+    loop {
+        let Some(sample) = check(subscriber.receive(), "receive")? else {
+            match wake_mode {
+                Wake::Event => {
+                    let woken = check(
+                        listener.timed_wait(|_| {}, std::time::Duration::from_secs(1)),
+                        "wait on the listener",
+                    )?;
+                    if woken > 0 {
+                        continue;
+                    }
+                }
+                Wake::Poll => {
+                    spins = spins.wrapping_add(1);
+                    if spins % (1 << 22) != 0 {
+                        std::hint::spin_loop();
+                        continue;
+                    }
+                }
+            }
+            if std::os::unix::process::parent_id() != parent {
+                return Err(io::Error::other("the parent is gone"));
+            }
+            continue;
+        };
+        let bytes = sample.payload();
+        if bytes.len() < EXIT_BELOW {
+            return Ok(());
+        }
+        // The first sample that is no ping is summed in full.
+        let sum = if first && bytes.len() > EXIT_BELOW {
+            first = false;
+            work::checksum(bytes)
+        } else {
+            0
+        };
+        Reply::ok(bytes.len() as u64, work::stamp_check(bytes), sum).write_to(&mut output)?;
+        drop(sample);
+    }
 }
 
 fn serve() -> io::Result<()> {
