@@ -36,7 +36,7 @@
 //! | `kill` | `target` (`sender`, `receiver`) | SIGKILL, and reap |
 //! | `recv` | `hold`, `take`, `stall_after` | starts the receiver with those options of `queue recv` |
 //! | `forward` | `upto` | writes the stream to the receiver: up to array `upto` (exclusive), or everything left and the end message |
-//! | `inject` | `line` | writes one line of its own: any text, or `$missing` (the next array message naming a segment that does not exist) or `$undersized` (the next array, claiming a thousand times its shape) |
+//! | `inject` | `line` | writes one line of its own: any text, or `$missing` (the next array message naming a segment that does not exist) or `$undersized` (the next array, claiming a thousand times its elements and at least a MiB, more than any page-rounded segment) |
 //! | `lines` | `upto` | the receiver's lines so far are `INDEX SUM` for arrays `0..upto` |
 //! | `close-stream` | | closes the receiver's stdin (the stream stops there) |
 //! | `receiver-exits` | `expect_exit` (default `0`) | the receiver must end so: `0`, `2`, `3` |

@@ -425,10 +425,12 @@ impl QueueRun {
                         _ => None,
                     })
                     .ok_or("no array left to lie about")?;
+                // A thousand times the array, and at least a MiB: more than
+                // any segment it could be, exact or rounded up to pages.
                 let n: usize = self.plan.shape.iter().product();
                 Descriptor::new(
                     next.name().unwrap_or_default(),
-                    &[n.max(1) * 1000],
+                    &[(n.max(1) * 1000).max((1 << 20) / self.plan.dtype.itemsize())],
                     self.plan.dtype,
                 )
             }

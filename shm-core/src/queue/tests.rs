@@ -108,7 +108,8 @@ fn bad_lines_are_typed_errors_and_reading_goes_on() {
     let d = a.descriptor().clone();
     let _guard = Unlink(vec![d.name().unwrap().to_owned()]);
     let missing = Descriptor::new("shm_queue_test_missing", &[2], d.dtype()).unwrap();
-    let undersized = Descriptor::new(d.name().unwrap(), &[64], d.dtype()).unwrap();
+    // More than any page-rounded size of an 8-byte segment.
+    let undersized = Descriptor::new(d.name().unwrap(), &[1 << 16], d.dtype()).unwrap();
     let mut text = Message::Open { stream: "s".into() }.to_line();
     text += "garbage\n";
     text += r#"{"type":"array","seq":0,"transfer":"copy","descriptor":{}}"#;
