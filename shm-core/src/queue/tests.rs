@@ -39,6 +39,11 @@ impl Drop for Unlink {
     }
 }
 
+// Unix only: these follow names and leases, and Windows has neither unlink
+// nor a ledger (a mapping dies with its last handle, so a sender keeps what
+// it sent until it is dropped); the catalogue's queue cases that apply to
+// Windows run there instead.
+#[cfg(unix)]
 #[test]
 fn arrays_arrive_in_order_owned_and_the_ledger_follows_them() {
     let (wire, names) = stream_of(3);
@@ -83,6 +88,11 @@ fn the_wire_is_json_lines_with_open_arrays_and_end() {
     assert_eq!(lines[2], r#"{"count":1,"type":"end"}"#);
 }
 
+// Unix only: these follow names and leases, and Windows has neither unlink
+// nor a ledger (a mapping dies with its last handle, so a sender keeps what
+// it sent until it is dropped); the catalogue's queue cases that apply to
+// Windows run there instead.
+#[cfg(unix)]
 #[test]
 fn a_stream_without_end_is_truncated_and_keeps_what_arrived() {
     let (wire, names) = stream_of(2);
@@ -102,6 +112,11 @@ fn a_stream_without_end_is_truncated_and_keeps_what_arrived() {
     assert!(matches!(rx.recv(), Err(Error::Truncated { received: 0 })));
 }
 
+// Unix only: these follow names and leases, and Windows has neither unlink
+// nor a ledger (a mapping dies with its last handle, so a sender keeps what
+// it sent until it is dropped); the catalogue's queue cases that apply to
+// Windows run there instead.
+#[cfg(unix)]
 #[test]
 fn bad_lines_are_typed_errors_and_reading_goes_on() {
     let a = SharedArray::create(&[2], 7i32).unwrap();
@@ -190,6 +205,11 @@ fn a_stream_that_is_not_a_queue_is_refused_at_once() {
     ));
 }
 
+// Unix only: these follow names and leases, and Windows has neither unlink
+// nor a ledger (a mapping dies with its last handle, so a sender keeps what
+// it sent until it is dropped); the catalogue's queue cases that apply to
+// Windows run there instead.
+#[cfg(unix)]
 #[test]
 fn closing_early_frees_the_unread_arrays_at_once() {
     let (wire, names) = stream_of(5);
