@@ -181,14 +181,38 @@ fn load_all(dir: Option<&Path>) -> Result<(Vec<Case>, Vec<QueueCase>), String> {
     Ok((cases, queues))
 }
 
-fn expand(stem: &str, spec: CaseSpec) -> Result<Vec<Case>, String> {
-    let where_ = |m: &str| format!("{stem}.toml, case {:?}: {m}", spec.name);
-    let dtypes = match (&spec.dtype, &spec.dtypes) {
+/// The dtypes a case (or queue case) named `name` runs with: its `dtype`,
+/// each of its `dtypes` (then its name holds `{dtype}`), or float64.
+fn dtypes_of(
+    name: &str,
+    dtype: &Option<String>,
+    dtypes: &Option<Vec<String>>,
+) -> Result<Vec<String>, &'static str> {
+    let all = match (dtype, dtypes) {
         (Some(d), None) => vec![d.clone()],
         (None, Some(ds)) if !ds.is_empty() => ds.clone(),
         (None, None) => vec!["float64".to_owned()],
-        _ => return Err(where_("give dtype or dtypes, not both")),
+        _ => return Err("give dtype or dtypes, not both"),
     };
+    if dtypes.is_some() && !name.contains("{dtype}") {
+        return Err("a case with dtypes needs {dtype} in its name");
+    }
+    Ok(all)
+}
+
+/// Why a case limited to `os` does not apply here, if it does not.
+fn not_here(os: &Option<Vec<String>>) -> Option<String> {
+    (!os_matches(os)).then(|| {
+        format!(
+            "applies to {} only",
+            os.as_ref().map(|l| l.join(", ")).unwrap_or_default()
+        )
+    })
+}
+
+fn expand(stem: &str, spec: CaseSpec) -> Result<Vec<Case>, String> {
+    let where_ = |m: &str| format!("{stem}.toml, case {:?}: {m}", spec.name);
+    let dtypes = dtypes_of(&spec.name, &spec.dtype, &spec.dtypes).map_err(where_)?;
     let shapes = match (&spec.shape, &spec.shapes) {
         (Some(s), None) => vec![s.clone()],
         (None, Some(ss)) if !ss.is_empty() => ss.clone(),
@@ -204,15 +228,7 @@ fn expand(stem: &str, spec: CaseSpec) -> Result<Vec<Case>, String> {
             )));
         }
     };
-    if spec.dtypes.is_some() && !spec.name.contains("{dtype}") {
-        return Err(where_("a case with dtypes needs {dtype} in its name"));
-    }
-    let not_here = (!os_matches(&spec.os)).then(|| {
-        format!(
-            "applies to {} only",
-            spec.os.as_ref().map(|l| l.join(", ")).unwrap_or_default()
-        )
-    });
+    let not_here = not_here(&spec.os);
     let steps: Vec<Step> = spec
         .steps
         .iter()

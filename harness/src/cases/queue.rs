@@ -151,19 +151,8 @@ pub(crate) struct QueueCase {
 /// One queue case per dtype, with the steps for this OS.
 pub(crate) fn expand(stem: &str, spec: QueueSpec) -> Result<Vec<QueueCase>, String> {
     let where_ = |m: &str| format!("{stem}.toml, queue {:?}: {m}", spec.name);
-    let dtypes = match (&spec.dtype, &spec.dtypes) {
-        (Some(d), None) => vec![d.clone()],
-        (None, Some(ds)) if !ds.is_empty() && spec.name.contains("{dtype}") => ds.clone(),
-        (None, Some(_)) => return Err(where_("dtypes needs {dtype} in the name")),
-        (None, None) => vec!["float64".to_owned()],
-        _ => return Err(where_("give dtype or dtypes, not both")),
-    };
-    let not_here = (!super::os_matches(&spec.os)).then(|| {
-        format!(
-            "applies to {} only",
-            spec.os.as_ref().map(|l| l.join(", ")).unwrap_or_default()
-        )
-    });
+    let dtypes = super::dtypes_of(&spec.name, &spec.dtype, &spec.dtypes).map_err(where_)?;
+    let not_here = super::not_here(&spec.os);
     let steps: Vec<QueueAct> = spec
         .steps
         .iter()
