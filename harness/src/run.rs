@@ -216,40 +216,54 @@ pub(crate) fn foreign_runs(
 /// reason, or failed under `CI=true`, where every peer this OS can have must
 /// be present.
 fn unavailable(case: &Case, peer: &str, side: Side, reason: &str) -> CaseRun {
+    let message = format!("peer {peer} unavailable: {reason}");
+    not_run(
+        &case.name,
+        &case.description,
+        &case.file,
+        side.label(peer),
+        message,
+        reason,
+    )
+}
+
+/// A queue case whose Python twin cannot start, as [`unavailable`].
+fn unavailable_queue(case: &QueueCase, reason: &str) -> CaseRun {
+    let message = format!("the queue's Python twin is unavailable: {reason}");
+    not_run(
+        &case.name,
+        &case.description,
+        &case.file,
+        "python".into(),
+        message,
+        reason,
+    )
+}
+
+/// A spawn-mode run that could not happen: skipped with `message`, or
+/// failed under `CI=true` unless `reason` says the peer cannot exist here.
+fn not_run(
+    name: &str,
+    description: &str,
+    file: &str,
+    peer: String,
+    message: String,
+    reason: &str,
+) -> CaseRun {
     let in_ci =
         std::env::var("CI").as_deref() == Ok("true") && !reason.starts_with(peers::NOT_ON_THIS_OS);
     CaseRun {
-        case: case.name.clone(),
-        description: case.description.clone(),
-        file: case.file.clone(),
+        case: name.to_owned(),
+        description: description.to_owned(),
+        file: file.to_owned(),
         mode: Mode::Spawn.name().to_owned(),
-        peer: Some(side.label(peer)),
+        peer: Some(peer),
         outcome: if in_ci {
             Outcome::Failed
         } else {
             Outcome::Skipped
         },
-        message: format!("peer {peer} unavailable: {reason}"),
-        duration: Duration::ZERO,
-    }
-}
-
-/// A queue case whose Python twin cannot start: skipped with the reason,
-/// failed under `CI=true`.
-fn unavailable_queue(case: &QueueCase, reason: &str) -> CaseRun {
-    let in_ci = std::env::var("CI").as_deref() == Ok("true");
-    CaseRun {
-        case: case.name.clone(),
-        description: case.description.clone(),
-        file: case.file.clone(),
-        mode: Mode::Spawn.name().to_owned(),
-        peer: Some("python".to_owned()),
-        outcome: if in_ci {
-            Outcome::Failed
-        } else {
-            Outcome::Skipped
-        },
-        message: format!("the queue's Python twin is unavailable: {reason}"),
+        message,
         duration: Duration::ZERO,
     }
 }
