@@ -194,13 +194,64 @@ fn handoff(c: &mut Criterion) {
     queue.finish();
 }
 
+/// A `bench-child` that receives a queue stream (`--queue` or `--pool`):
+/// the sending end of the stream and the child's replies.
+struct StreamChild {
+    flag: &'static str,
+    child: std::process::Child,
+    tx: shm_core::queue::Sender<std::process::ChildStdin>,
+    from: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl StreamChild {
+    fn spawn(flag: &'static str) -> StreamChild {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(CHILD)
+            .arg(flag)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start bench-child {flag}: {e}"));
+        let to = child.stdin.take().expect("piped stdin");
+        let from = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let tx = shm_core::queue::Sender::over(to).expect("the open message");
+        StreamChild {
+            flag,
+            child,
+            tx,
+            from,
+        }
+    }
+
+    /// The child's next reply line.
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut self.from, &mut line).expect("a reply");
+        line.trim_end().to_owned()
+    }
+
+    /// Ends the stream and waits for the child to exit 0.
+    fn finish(mut self) {
+        self.tx.finish().expect("the end message");
+        drop(self.tx);
+        let status = self
+            .child
+            .wait()
+            .unwrap_or_else(|e| panic!("bench-child {}: {e}", self.flag));
+        assert!(
+            status.success(),
+            "bench-child {} failed: {status}",
+            self.flag
+        );
+    }
+}
+
 /// `bench-child --pool` and a pool of two slots of one size: the receiving
 /// end maps the pool once, then every hand-off is a message and a cache hit.
 struct PoolChild {
-    child: std::process::Child,
+    end: StreamChild,
     pool: shm_core::pool::Pool,
-    tx: shm_core::queue::Sender<std::process::ChildStdin>,
-    from: std::io::BufReader<std::process::ChildStdout>,
     size: usize,
     sent: u64,
 }
@@ -209,7 +260,6 @@ impl PoolChild {
     /// The child and a pool for `size`-byte arrays, every page touched, or
     /// `None` (with a note) when shared memory has no room for it.
     fn spawn(size: usize) -> Option<PoolChild> {
-        use std::process::{Command, Stdio};
         let mut pool = match shm_core::pool::Pool::create(2, size) {
             Ok(p) => p,
             Err(e @ shm_core::Error::OutOfSpace { .. }) => {
@@ -227,21 +277,9 @@ impl PoolChild {
             let r = loan.pool_ref();
             pool.reclaim(r).expect("reclaim");
         }
-        let mut child = Command::new(CHILD)
-            .arg("--pool")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("cannot start bench-child --pool");
-        let to = child.stdin.take().expect("piped stdin");
-        let from = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
-        let tx = shm_core::queue::Sender::over(to).expect("the open message");
         Some(PoolChild {
-            child,
+            end: StreamChild::spawn("--pool"),
             pool,
-            tx,
-            from,
             size,
             sent: 0,
         })
@@ -261,17 +299,16 @@ impl PoolChild {
             let byte = work::fill_byte(self.sent);
             self.pool.bytes_mut(&loan).expect("the slot")[0] = byte;
             let t = Instant::now();
-            self.tx.lend(&loan).expect("hand-off");
-            let mut reply = String::new();
-            std::io::BufRead::read_line(&mut self.from, &mut reply).expect("a reply");
+            self.end.tx.lend(&loan).expect("hand-off");
+            let reply = self.end.line();
             total += t.elapsed();
             self.sent += 1;
             assert_eq!(
-                reply.trim_end(),
+                reply,
                 format!("{} {byte}", self.size),
                 "the child's view has the parent's bytes"
             );
-            let released = shm_core::queue::read_release(&mut self.from)
+            let released = shm_core::queue::read_release(&mut self.end.from)
                 .expect("a release")
                 .expect("the child released the slot");
             assert_eq!(released, loan.pool_ref());
@@ -280,48 +317,24 @@ impl PoolChild {
         total
     }
 
-    fn finish(mut self) {
-        self.tx.finish().expect("the end message");
-        drop(self.tx);
-        let status = self.child.wait().expect("bench-child --pool");
-        assert!(status.success(), "bench-child --pool failed: {status}");
+    fn finish(self) {
+        self.end.finish();
     }
 }
 
 /// `bench-child --queue`, the receiving end of one queue stream for the
 /// whole group.
 struct QueueChild {
-    child: std::process::Child,
-    tx: shm_core::queue::Sender<std::process::ChildStdin>,
-    from: std::io::BufReader<std::process::ChildStdout>,
+    end: StreamChild,
     sent: u64,
 }
 
 impl QueueChild {
     fn spawn() -> QueueChild {
-        use std::process::{Command, Stdio};
-        let mut child = Command::new(CHILD)
-            .arg("--queue")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("cannot start bench-child --queue");
-        let to = child.stdin.take().expect("piped stdin");
-        let from = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
-        let tx = shm_core::queue::Sender::over(to).expect("the open message");
         QueueChild {
-            child,
-            tx,
-            from,
+            end: StreamChild::spawn("--queue"),
             sent: 0,
         }
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut self.from, &mut line).expect("a reply");
-        line.trim_end().to_owned()
     }
 
     /// `iters` hand-offs of new `size`-byte arrays, each made and filled
@@ -336,8 +349,8 @@ impl QueueChild {
             let byte = work::fill_byte(self.sent);
             work::fill(view_bytes(&mut array), byte);
             let t = Instant::now();
-            self.tx.hand_over(&mut array).expect("hand-off");
-            let reply = self.line();
+            self.end.tx.hand_over(&mut array).expect("hand-off");
+            let reply = self.end.line();
             total += t.elapsed();
             self.sent += 1;
             assert_eq!(
@@ -346,16 +359,13 @@ impl QueueChild {
                 "the child's view has the parent's bytes"
             );
             drop(array);
-            assert_eq!(self.line(), "freed");
+            assert_eq!(self.end.line(), "freed");
         }
         total
     }
 
-    fn finish(mut self) {
-        self.tx.finish().expect("the end message");
-        drop(self.tx);
-        let status = self.child.wait().expect("bench-child --queue");
-        assert!(status.success(), "bench-child --queue failed: {status}");
+    fn finish(self) {
+        self.end.finish();
     }
 }
 
