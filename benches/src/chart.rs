@@ -213,7 +213,8 @@ pub fn draw_svg(title: &str, lines: &[Line]) -> Result<String, String> {
             .x_labels(ticks)
             .x_label_formatter(&|v| {
                 let p = v.round();
-                if (v - p).abs() < 1e-6 && (0.0..63.0).contains(&p) && p as u32 % 2 == 0 {
+                if (v - p).abs() < 1e-6 && (0.0..63.0).contains(&p) && (p as u32).is_multiple_of(2)
+                {
                     sizes::label(1usize << p as u32)
                 } else {
                     String::new()

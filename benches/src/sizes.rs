@@ -20,7 +20,7 @@ pub const MAX_SIZE_VAR: &str = "SHM_BENCH_MAX_SIZE";
 /// The label of a size in benchmark ids: `4KiB`, `16MiB`, `1GiB`.
 pub fn label(bytes: usize) -> String {
     for (unit, scale) in [("GiB", GIB), ("MiB", MIB), ("KiB", KIB)] {
-        if bytes >= scale && bytes % scale == 0 {
+        if bytes >= scale && bytes.is_multiple_of(scale) {
             return format!("{}{unit}", bytes / scale);
         }
     }

@@ -147,7 +147,7 @@ fn subscribe(args: &[String]) -> io::Result<()> {
                 }
                 Wake::Poll => {
                     spins = spins.wrapping_add(1);
-                    if spins % (1 << 22) != 0 {
+                    if !spins.is_multiple_of(1 << 22) {
                         std::hint::spin_loop();
                         continue;
                     }
