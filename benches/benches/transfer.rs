@@ -299,7 +299,7 @@ impl PoolChild {
             let byte = work::fill_byte(self.sent);
             self.pool.bytes_mut(&loan).expect("the slot")[0] = byte;
             let t = Instant::now();
-            self.end.tx.lend(&loan).expect("hand-off");
+            self.end.tx.lend(&mut self.pool, &loan).expect("hand-off");
             let reply = self.end.line();
             total += t.elapsed();
             self.sent += 1;

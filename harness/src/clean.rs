@@ -31,6 +31,10 @@ pub(crate) fn clean(args: &CleanArgs) -> ExitCode {
             Verdict::AlreadyGone => "the segment was already gone".to_owned(),
             Verdict::HolderAlive => format!("holder pid {} is alive", l.pid),
             Verdict::HandedOver => "handed over, awaiting adoption".to_owned(),
+            Verdict::Lent => format!(
+                "holder pid {} is gone, but its arrays lent on a stream may still be read",
+                l.pid
+            ),
         };
         let word = match (verdict, args.dry_run) {
             (Verdict::Reclaimed, true) => "would-reclaim",

@@ -301,9 +301,19 @@ pub struct QueueSendArgs {
     /// After the end message, wait until stdin closes before exiting.
     #[arg(long)]
     pub hold: bool,
+    /// Lend the arrays from a pool of SLOTS slots instead of moving them:
+    /// stdin is the back channel, one release message per line (a
+    /// receiver's `{"type": "release", ...}` lines); when every slot is
+    /// out the sender waits for one. After the end message it serves
+    /// releases until stdin closes, then unlinks the pool.
+    #[arg(long, value_name = "SLOTS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub pool: Option<u64>,
 }
 
-/// The arguments of `queue recv`.
+/// The arguments of `queue recv`. A lent array (from `send --pool`) is
+/// given back, once its line is printed (or when held, at the end), by a
+/// release message on stdout: a JSON line among the `INDEX SUM` lines,
+/// for the sender's stdin.
 #[derive(Debug, Args)]
 pub struct QueueRecvArgs {
     /// Keep every array until stdin closes after the end message, then

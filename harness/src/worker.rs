@@ -224,6 +224,7 @@ pub(crate) fn verdict_word(v: shm_core::lease::Verdict) -> &'static str {
         Verdict::AlreadyGone => "already-gone",
         Verdict::HolderAlive => "holder-alive",
         Verdict::HandedOver => "handed-over",
+        Verdict::Lent => "lent",
     }
 }
 

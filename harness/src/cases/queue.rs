@@ -31,12 +31,13 @@
 //!
 //! | step | fields | does |
 //! |---|---|---|
-//! | `send` | | starts the sender (it holds after its end message) and reads its whole stream |
-//! | `sender-exits` | | closes the sender's stdin; it must exit 0 |
+//! | `send` | | starts the sender (it holds after its end message) and reads its whole stream; with a pool, as much as its slots allow (the rest is read as `forward` needs it, while the receiver's releases go back) |
+//! | `sender-exits` | `expect_exit` (default `0`) | closes the sender's stdin (for a pool: its back channel); it must end so |
 //! | `kill` | `target` (`sender`, `receiver`) | SIGKILL, and reap |
 //! | `recv` | `hold`, `take`, `stall_after` | starts the receiver with those options of `queue recv` |
 //! | `forward` | `upto` | writes the stream to the receiver: up to array `upto` (exclusive), or everything left and the end message |
-//! | `inject` | `line` | writes one line of its own: any text, or `$missing` (the next array message naming a segment that does not exist) or `$undersized` (the next array, claiming a thousand times its elements and at least a MiB, more than any page-rounded segment) |
+//! | `inject` | `line` | writes one line of its own: any text, or `$missing` (the next array message naming a segment that does not exist), `$undersized` (the next array, claiming a thousand times its elements and at least a MiB, more than any page-rounded segment), `$stale` (a lent array forwarded before whose slot has been lent again since, sent again as the next array: a stale holder's reference) or `$end` (the end message, counting what the receiver was sent) |
+//! | `reuse-pool-name` | | (a pool case, its sender gone) unlinks the pool and creates another under its name, lends a slot filled as the next array, and sends that as the next array: the receiver must map the new pool, not trust its cached mapping |
 //! | `lines` | `upto` | the receiver's lines so far are `INDEX SUM` for arrays `0..upto` |
 //! | `close-stream` | | closes the receiver's stdin (the stream stops there) |
 //! | `receiver-exits` | `expect_exit` (default `0`) | the receiver must end so: `0`, `2`, `3` |
@@ -45,6 +46,11 @@
 //! | `exist` | `expect` | how many of the stream's segments exist |
 //! | `leases` | `expect` | how many of the stream's segments have a lease |
 //! | `unlink-rest` | | unlinks what the stream left (where the OS cannot reclaim it) |
+//!
+//! `pool = SLOTS` makes the case lend its arrays from a pool of that many
+//! slots (`queue send --pool SLOTS`); the runner, in the middle, forwards
+//! each release the receiver writes to the sender's stdin, its back
+//! channel. `exist` and `leases` then count the pool's one segment.
 //!
 //! Any step takes `os = [...]` as case steps do. After the steps, both
 //! sides are ended and any segment of the stream still there is removed
@@ -64,6 +70,8 @@ pub(crate) struct QueueSpec {
     #[serde(default)]
     pub(crate) dtypes: Option<Vec<String>>,
     pub(crate) count: u64,
+    #[serde(default)]
+    pub(crate) pool: Option<u64>,
     #[serde(default)]
     pub(crate) os: Option<Vec<String>>,
     pub(crate) steps: Vec<QueueStep>,
@@ -96,7 +104,10 @@ pub(crate) enum End {
 #[allow(missing_docs)]
 pub(crate) enum QueueAct {
     Send,
-    SenderExits,
+    SenderExits {
+        #[serde(default)]
+        expect_exit: Option<String>,
+    },
     Kill {
         target: End,
     },
@@ -132,6 +143,7 @@ pub(crate) enum QueueAct {
         expect: u64,
     },
     UnlinkRest,
+    ReusePoolName,
 }
 
 /// A queue case ready to run: one dtype, its steps for this OS.
@@ -143,6 +155,8 @@ pub(crate) struct QueueCase {
     pub(crate) shape: Vec<usize>,
     pub(crate) dtype: String,
     pub(crate) count: u64,
+    /// Lent from a pool of this many slots.
+    pub(crate) pool: Option<u64>,
     pub(crate) steps: Vec<QueueAct>,
     /// Why the case does not apply here, if it does not.
     pub(crate) not_here: Option<String>,
@@ -152,6 +166,18 @@ pub(crate) struct QueueCase {
 pub(crate) fn expand(stem: &str, spec: QueueSpec) -> Result<Vec<QueueCase>, String> {
     let where_ = |m: &str| format!("{stem}.toml, queue {:?}: {m}", spec.name);
     let dtypes = super::dtypes_of(&spec.name, &spec.dtype, &spec.dtypes).map_err(where_)?;
+    if spec.pool == Some(0) {
+        return Err(where_("pool needs at least one slot"));
+    }
+    let pooled = spec.pool.is_some();
+    if let Some(s) = spec.steps.iter().find(|s| {
+        matches!(s.act, QueueAct::ReusePoolName)
+            || matches!(&s.act, QueueAct::Inject { line } if line == "$stale")
+    }) {
+        if !pooled {
+            return Err(where_(&format!("{:?} needs a pool case", s.act)));
+        }
+    }
     let not_here = super::not_here(&spec.os);
     let steps: Vec<QueueAct> = spec
         .steps
@@ -168,6 +194,7 @@ pub(crate) fn expand(stem: &str, spec: QueueSpec) -> Result<Vec<QueueCase>, Stri
             shape: spec.shape.clone(),
             dtype,
             count: spec.count,
+            pool: spec.pool,
             steps: steps.clone(),
             not_here: not_here.clone(),
         })

@@ -10,13 +10,19 @@
 //! `complex(a.sum(dtype=complex128))`), and frees each array once printed.
 //! Both print one `error:` line and exit with the code of its kind on
 //! failure.
+//!
+//! With `send --pool SLOTS` the arrays are lent from a pool
+//! ([`shm_core::pool`]) instead of moved: the sender's stdin is the back
+//! channel, and `recv` writes a release message (a JSON line among its
+//! `INDEX SUM` lines) for each lent array it is done with.
 
 mod pyrepr;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use shm_core::queue::{OsStream, Receiver, Sender};
+use shm_core::pool::{Lent, Pool, PoolCache};
+use shm_core::queue::{OsStream, Received, Receiver, Sender, read_release, release};
 use shm_core::{Complex, DType, Error, Kind, Scalar, SharedArray, f16};
 
 use crate::cli::{QueueArgs, QueueCommand, QueueRecvArgs, QueueSendArgs};
@@ -85,12 +91,11 @@ pub(crate) fn make(shape: &[usize], dtype: DType, i: u64) -> Result<SharedArray,
 
 fn send(args: &QueueSendArgs) -> Result<(), Error> {
     let plan = Plan::parse(&args.shape, &args.dtype, args.count)?;
-    send_on(
-        std::io::stdout().lock(),
-        std::io::stdin().lock(),
-        &plan,
-        args.hold,
-    )
+    let (out, input) = (std::io::stdout().lock(), std::io::stdin().lock());
+    match args.pool {
+        Some(slots) => send_pooled(out, input, &plan, slots),
+        None => send_on(out, input, &plan, args.hold),
+    }
 }
 
 fn recv(args: &QueueRecvArgs) -> Result<(), Error> {
@@ -120,10 +125,14 @@ impl Plan {
         })
     }
 
+    /// The bytes of one array.
+    pub(crate) fn nbytes(&self) -> usize {
+        self.shape.iter().product::<usize>() * self.dtype.itemsize()
+    }
+
     /// The `INDEX SUM` line a receiver prints for array `i`.
     pub(crate) fn line(&self, i: u64) -> Result<String, Error> {
-        let n: usize = self.shape.iter().product();
-        let mut bytes = vec![0u8; n * self.dtype.itemsize()];
+        let mut bytes = vec![0u8; self.nbytes()];
         shm_core::scalar::fill(self.dtype, value_for(self.dtype, i), &mut bytes)?;
         Ok(format!(
             "{i} {}",
@@ -158,6 +167,44 @@ where
     Ok(())
 }
 
+/// The sender's side with a pool of `slots` slots: the stream on `out`,
+/// the releases on `back`. Each array is lent from a free slot, waiting for
+/// a release when none is; after the end message, releases are taken until
+/// `back` ends, and the pool is unlinked (every slot then comes back: the
+/// receiver is gone).
+///
+/// Errors: those of the pool and the stream; [`Error::Truncated`] when
+/// `back` ends while the sender waits for a slot (the receiver is gone
+/// with every slot), [`Error::InvalidMessage`] for a bad release.
+pub(crate) fn send_pooled<W, R>(out: W, mut back: R, plan: &Plan, slots: u64) -> Result<(), Error>
+where
+    W: Write + OsStream,
+    R: BufRead,
+{
+    let slots = usize::try_from(slots)
+        .map_err(|_| Error::InvalidArgument("too many slots for this machine".into()))?;
+    let mut pool = Pool::create(slots, plan.nbytes().max(1))?;
+    let mut tx = Sender::over(out)?;
+    for i in 0..plan.count {
+        let loan = loop {
+            if let Some(loan) = pool.lend(&plan.shape, plan.dtype)? {
+                break loan;
+            }
+            match read_release(&mut back)? {
+                Some(released) => pool.reclaim(released)?,
+                None => return Err(Error::Truncated { received: i }),
+            }
+        };
+        shm_core::scalar::fill(plan.dtype, value_for(plan.dtype, i), pool.bytes_mut(&loan)?)?;
+        tx.lend(&mut pool, &loan)?;
+    }
+    tx.finish()?;
+    while let Some(released) = read_release(&mut back)? {
+        pool.reclaim(released)?;
+    }
+    Ok(())
+}
+
 fn send_all<W: Write>(tx: &mut Sender<W>, plan: &Plan) -> Result<(), Error> {
     for i in 0..plan.count {
         tx.send(make(&plan.shape, plan.dtype, i)?)?;
@@ -166,13 +213,15 @@ fn send_all<W: Write>(tx: &mut Sender<W>, plan: &Plan) -> Result<(), Error> {
 }
 
 /// The receiver's side: the stream on `input`, one `INDEX SUM` line per
-/// array on `out`.
+/// array on `out`, and there too the release of each lent array once it
+/// is done with.
 pub(crate) fn recv_on<R: BufRead, W: Write>(
     mut input: R,
     mut out: W,
     how: RecvHow,
 ) -> Result<(), Error> {
     let mut rx = Receiver::new(&mut input)?;
+    let mut cache = PoolCache::new();
     let mut held = Vec::new();
     let mut index = 0u64;
     while how.take.is_none_or(|k| index < k) {
@@ -181,23 +230,44 @@ pub(crate) fn recv_on<R: BufRead, W: Write>(
                 std::thread::park();
             }
         }
-        let Some(array) = rx.recv()? else { break };
-        writeln!(out, "{index} {}", sum_text(&array)?)
+        let Some(received) = rx.recv_any(&mut cache)? else {
+            break;
+        };
+        writeln!(out, "{index} {}", received_sum(&received)?)
             .and_then(|()| out.flush())
             .map_err(|e| Error::io("write", &e))?;
-        if how.hold {
-            held.push(array);
+        match received {
+            Received::Lent(lent) if !how.hold => release(&mut out, lent)?,
+            other => held.push(other),
         }
         index += 1;
     }
     if how.take.is_some() {
-        rx.close()?;
+        rx.close_releasing(&mut out)?;
     } else if how.hold {
         drop(rx);
         wait_for_eof(&mut input);
     }
-    drop(held);
+    for received in held {
+        if let Received::Lent(lent) = received {
+            release(&mut out, lent)?;
+        }
+    }
     Ok(())
+}
+
+/// The `SUM` of a received array, moved or lent.
+fn received_sum(received: &Received) -> Result<String, Error> {
+    match received {
+        Received::Owned(array) => sum_text(array),
+        Received::Lent(lent) => lent_sum(lent),
+    }
+}
+
+/// The `SUM` of a lent array (its slot checked as it is read).
+fn lent_sum(lent: &Lent) -> Result<String, Error> {
+    let dtype = lent.descriptor().dtype();
+    Ok(scalar_text(shm_core::scalar::sum(dtype, lent.bytes()?)?))
 }
 
 /// Reads `input` to its end (the holder of our stdin closing it).

@@ -5,22 +5,26 @@
 //! the stream carries; it forwards messages when a step says so, and kills
 //! either side between steps, so every crash point is deterministic. While
 //! it holds the stream's pipes it is a party to the transfers (a relay, as
-//! a pipe's buffer is); `let-go` ends that.
+//! a pipe's buffer is); `let-go` ends that. For a pool case it is also the
+//! back channel: every release the receiver prints goes to the sender's
+//! stdin as it is read, and the stream is read as far as the free slots
+//! let the sender write it.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use shm_core::lease;
+use shm_core::pool::Pool;
 use shm_core::queue::wire::Message;
 use shm_core::segment::Segment;
 use shm_core::{Descriptor, Error};
 
-use super::process::{ChildProc, Exit};
+use super::process::ChildProc;
 use super::{CaseRun, Mode, Outcome, Settings};
 use crate::cases::{End, QueueAct, QueueCase};
 #[cfg(unix)]
 use crate::exit::Kind;
-use crate::queue::{Plan, RecvHow, recv_on, send_on};
+use crate::queue::{Plan, RecvHow, recv_on, send_on, send_pooled};
 
 /// How long the ends get to exit after a run before they are killed.
 const GRACE: Duration = Duration::from_secs(5);
@@ -117,6 +121,12 @@ fn run(case: &QueueCase, ends: &Ends, settings: &Settings) -> Result<(), String>
         ends: ends.clone(),
         plan,
         shape,
+        pool: case.pool,
+        sender_done: false,
+        arrays: 0,
+        stream_id: None,
+        released: 0,
+        replacement: None,
         deadline: Instant::now() + settings.timeout,
         sender: None,
         receiver: None,
@@ -143,7 +153,7 @@ fn run(case: &QueueCase, ends: &Ends, settings: &Settings) -> Result<(), String>
 fn name(act: &QueueAct) -> &'static str {
     match act {
         QueueAct::Send => "send",
-        QueueAct::SenderExits => "sender-exits",
+        QueueAct::SenderExits { .. } => "sender-exits",
         QueueAct::Kill { .. } => "kill",
         QueueAct::Recv { .. } => "recv",
         QueueAct::Forward { .. } => "forward",
@@ -156,6 +166,7 @@ fn name(act: &QueueAct) -> &'static str {
         QueueAct::Exist { .. } => "exist",
         QueueAct::Leases { .. } => "leases",
         QueueAct::UnlinkRest => "unlink-rest",
+        QueueAct::ReusePoolName => "reuse-pool-name",
     }
 }
 
@@ -163,6 +174,18 @@ struct QueueRun {
     ends: Ends,
     plan: Plan,
     shape: String,
+    /// The pool's slots, for a pool case.
+    pool: Option<u64>,
+    /// The sender's end message was read.
+    sender_done: bool,
+    /// How many array messages the sender wrote so far.
+    arrays: u64,
+    /// The stream's id, from its open message.
+    stream_id: Option<String>,
+    /// How many releases went back to the sender.
+    released: u64,
+    /// The pool the runner made under the sender's pool's name.
+    replacement: Option<Pool>,
     deadline: Instant,
     sender: Option<ChildProc>,
     receiver: Option<ChildProc>,
@@ -184,13 +207,14 @@ impl QueueRun {
     fn step(&mut self, act: &QueueAct) -> Result<(), String> {
         match act {
             QueueAct::Send => self.send(),
-            QueueAct::SenderExits => {
+            QueueAct::SenderExits { expect_exit } => {
+                let expected = expect_exit.as_deref().unwrap_or("0");
                 let sender = self.sender.as_mut().ok_or("no sender")?;
                 sender.close_stdin();
                 match sender.wait(self.deadline) {
-                    Some(Exit::Code(0)) => Ok(()),
+                    Some(exit) if exit.matches(expected) => Ok(()),
                     Some(exit) => Err(format!(
-                        "the sender ended with {exit}: {}",
+                        "the sender ended with {exit}, expected {expected}: {}",
                         sender.stderr().trim()
                     )),
                     None => Err("the sender did not exit".into()),
@@ -293,27 +317,40 @@ impl QueueRun {
                 }
                 Ok(())
             }
+            QueueAct::ReusePoolName => self.reuse_pool_name(),
         }
     }
 
     /// Starts the sender and reads its stream to the end message.
     fn send(&mut self) -> Result<(), String> {
         #[cfg(unix)]
-        let plan = self.plan.clone();
-        let mut sender = match &self.ends.sender {
+        let (plan, pool) = (self.plan.clone(), self.pool);
+        let sender = match &self.ends.sender {
             #[cfg(unix)]
-            QueueEnd::Fork => {
-                ChildProc::fork_with(move |hold, out| code(send_on(out, hold, &plan, true)))
-            }
+            QueueEnd::Fork => ChildProc::fork_with(move |back, out| match pool {
+                Some(slots) => code(send_pooled(out, back, &plan, slots)),
+                None => code(send_on(out, back, &plan, true)),
+            }),
             #[cfg(not(unix))]
             QueueEnd::Fork => return Err("fork mode needs Unix".into()),
             QueueEnd::Spawn => {
-                ChildProc::spawn_command(self.command(&this_binary()?, &["queue", "send"], true))
+                ChildProc::spawn_command(self.command(&this_binary()?, &["queue", "send"]))
             }
-            QueueEnd::Twin(argv) => ChildProc::spawn_command(self.command(argv, &["send"], true)),
+            QueueEnd::Twin(argv) => ChildProc::spawn_command(self.command(argv, &["send"])),
         }
         .map_err(|e| e.to_string())?;
-        loop {
+        // Kept at once, so that a failure from here on still ends it.
+        self.sender = Some(sender);
+        while !self.sender_done {
+            let sender = self.sender.as_mut().expect("kept above");
+            // A pool sender with more arrays than slots waits for releases.
+            let (count, read) = (self.plan.count, self.arrays);
+            if self
+                .pool
+                .is_some_and(|slots| count > slots && read >= slots)
+            {
+                break;
+            }
             let line = match sender.read_line(self.deadline) {
                 Ok(Some(line)) => line,
                 Ok(None) => {
@@ -327,20 +364,54 @@ impl QueueRun {
                 }
                 Err(e) => return Err(format!("the sender: {e}")),
             };
-            let message =
-                Message::parse(&line).map_err(|e| format!("the sender wrote {line:?}: {e}"))?;
-            self.stream.push(line);
-            match message {
-                Message::Array { descriptor, .. } => {
-                    self.names
-                        .push(descriptor.name().unwrap_or_default().to_owned());
-                }
-                Message::End { .. } => break,
-                Message::Open { .. } | Message::Release { .. } => {}
-            }
+            self.take_sent(line)?;
         }
-        self.sender = Some(sender);
         Ok(())
+    }
+
+    /// Keeps a line the sender wrote, and the segment it names.
+    fn take_sent(&mut self, line: String) -> Result<(), String> {
+        let message =
+            Message::parse(&line).map_err(|e| format!("the sender wrote {line:?}: {e}"))?;
+        self.stream.push(line);
+        match message {
+            Message::Array { descriptor, .. } => {
+                self.arrays += 1;
+                let name = descriptor.name().unwrap_or_default();
+                if !self.names.iter().any(|n| n == name) {
+                    self.names.push(name.to_owned());
+                }
+            }
+            Message::End { .. } => self.sender_done = true,
+            Message::Open { stream } => self.stream_id = Some(stream),
+            Message::Release { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Reads the sender's next line while passing the receiver's releases
+    /// back, for a pool sender that waits for a free slot.
+    fn pull(&mut self) -> Result<(), String> {
+        loop {
+            self.drain()?;
+            let sender = self.sender.as_mut().ok_or("the stream stops: no sender")?;
+            if let Some(line) = sender.try_read_line().map_err(|e| e.to_string())? {
+                return self.take_sent(line);
+            }
+            if Instant::now() > self.deadline {
+                return Err(format!(
+                    "the sender wrote {} arrays and then nothing ({} releases went back)",
+                    self.arrays, self.released
+                ));
+            }
+            if let Some(exit) = sender.wait(Instant::now()) {
+                return Err(format!(
+                    "the sender ended with {exit} before its end message: {}",
+                    sender.stderr().trim()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     fn start_receiver(&self, how: RecvHow) -> Result<ChildProc, String> {
@@ -380,8 +451,9 @@ impl QueueRun {
         .map_err(|e| e.to_string())
     }
 
-    /// `argv` and the sender's words: `send --shape S --dtype D --count N`.
-    fn command(&self, argv: &[String], words: &[&str], hold: bool) -> Command {
+    /// `argv` and the sender's words: `send --shape S --dtype D --count N`,
+    /// and `--hold` or, for a pool case, `--pool SLOTS`.
+    fn command(&self, argv: &[String], words: &[&str]) -> Command {
         let mut command = Command::new(&argv[0]);
         command
             .args(&argv[1..])
@@ -389,21 +461,33 @@ impl QueueRun {
             .arg(format!("--shape={}", self.shape))
             .args(["--dtype", &self.plan.dtype.to_string()])
             .args(["--count", &self.plan.count.to_string()]);
-        if hold {
-            command.arg("--hold");
-        }
+        match self.pool {
+            Some(slots) => command.args(["--pool", &slots.to_string()]),
+            None => command.arg("--hold"),
+        };
         command
     }
 
-    /// Forwards the stream's lines through array `upto` (exclusive), or all.
+    /// Forwards the stream's lines through array `upto` (exclusive), or all
+    /// (for a pool case, reading the sender's lines as its slots come back).
     fn forward(&mut self, upto: Option<u64>) -> Result<(), String> {
-        while self.forwarded < self.stream.len() {
-            let line = self.stream[self.forwarded].clone();
-            if let Ok(Message::Array { seq, .. }) = Message::parse(&line) {
-                if upto.is_some_and(|k| seq >= k) {
+        loop {
+            if self.forwarded == self.stream.len() {
+                if self.pool.is_none() || self.sender_done {
                     break;
                 }
-                self.seq += 1;
+                if upto.is_some_and(|k| self.seq >= k) {
+                    break;
+                }
+                self.pull()?;
+                continue;
+            }
+            let line = self.stream[self.forwarded].clone();
+            match Message::parse(&line) {
+                Ok(Message::Array { seq, .. }) if upto.is_some_and(|k| seq >= k) => break,
+                Ok(Message::Array { .. }) => self.seq += 1,
+                Ok(Message::End { .. }) if upto.is_some() => break,
+                _ => {}
             }
             self.write(&line)?;
             self.forwarded += 1;
@@ -417,6 +501,8 @@ impl QueueRun {
             "$missing" => {
                 Descriptor::new("shmq_missing_segment", &self.plan.shape, self.plan.dtype)
             }
+            "$stale" => return self.stale(),
+            "$end" => return Ok(Message::End { count: self.seq }.to_line()),
             "$undersized" => {
                 let next = self.stream[self.forwarded..]
                     .iter()
@@ -464,12 +550,100 @@ impl QueueRun {
 
     /// Takes every line the receiver has written so far.
     fn drain(&mut self) -> Result<(), String> {
-        if let Some(receiver) = self.receiver.as_mut() {
-            while let Some(line) = receiver.try_read_line().map_err(|e| e.to_string())? {
-                self.lines.push(line.trim_end().to_owned());
+        while let Some(receiver) = self.receiver.as_mut() {
+            match receiver.try_read_line().map_err(|e| e.to_string())? {
+                Some(line) => self.take_printed(line)?,
+                None => break,
             }
         }
         Ok(())
+    }
+
+    /// Keeps a line the receiver printed; a release goes on to the sender
+    /// (which may be gone: then it is dropped, as a dead end's pipe would).
+    fn take_printed(&mut self, line: String) -> Result<(), String> {
+        let line = line.trim_end();
+        if !line.starts_with('{') {
+            self.lines.push(line.to_owned());
+            return Ok(());
+        }
+        match Message::parse(line) {
+            Ok(Message::Release { .. }) => {
+                self.released += 1;
+                if let Some(sender) = self.sender.as_mut() {
+                    let _ = sender.write_raw(format!("{line}\n").as_bytes());
+                }
+                Ok(())
+            }
+            _ => Err(format!("the receiver printed {line:?}")),
+        }
+    }
+
+    /// The `$stale` line: a lent array message forwarded before whose slot
+    /// the stream has lent again since, as the next array.
+    fn stale(&mut self) -> Result<String, String> {
+        let lent: Vec<_> = self.stream[..self.forwarded]
+            .iter()
+            .filter_map(|l| match Message::parse(l) {
+                Ok(Message::Array {
+                    descriptor,
+                    pool: Some(p),
+                    ..
+                }) => Some((descriptor, p)),
+                _ => None,
+            })
+            .collect();
+        let (descriptor, pool) = lent
+            .iter()
+            .find(|(_, p)| {
+                lent.iter()
+                    .any(|(_, q)| q.slot == p.slot && q.generation != p.generation)
+            })
+            .cloned()
+            .ok_or("no slot of the stream was lent twice yet")?;
+        let seq = self.seq;
+        self.seq += 1;
+        Ok(Message::Array {
+            seq,
+            descriptor,
+            pool: Some(pool),
+        }
+        .to_line())
+    }
+
+    /// The `reuse-pool-name` step: another pool under the sender's pool's
+    /// name, one slot of it filled as the next array and sent as that.
+    fn reuse_pool_name(&mut self) -> Result<(), String> {
+        let (name, slots, bytes) = match (self.names.first(), self.pool) {
+            (Some(n), Some(slots)) => (n.clone(), slots as usize, self.plan.nbytes().max(1)),
+            _ => return Err("no pool to reuse the name of".into()),
+        };
+        if self
+            .sender
+            .as_mut()
+            .is_some_and(|s| s.wait(Instant::now()).is_none())
+        {
+            return Err("the sender still lives (its pool would unlink the new one)".into());
+        }
+        lease::unlink(&name).map_err(|e| format!("unlink the pool: {e}"))?;
+        let mut pool = Pool::create_named(&name, slots, bytes).map_err(|e| e.to_string())?;
+        let loan = pool
+            .lend(&self.plan.shape, self.plan.dtype)
+            .map_err(|e| e.to_string())?
+            .ok_or("the new pool has no free slot")?;
+        let value = crate::queue::value_for(self.plan.dtype, self.seq);
+        let bytes = pool.bytes_mut(&loan).map_err(|e| e.to_string())?;
+        shm_core::scalar::fill(self.plan.dtype, value, bytes).map_err(|e| e.to_string())?;
+        let seq = self.seq;
+        self.seq += 1;
+        let line = Message::Array {
+            seq,
+            descriptor: loan.descriptor().clone(),
+            pool: Some(loan.pool_ref()),
+        }
+        .to_line();
+        self.replacement = Some(pool);
+        self.write(&line)
     }
 
     /// Waits for the receiver's lines for arrays `0..upto`, and checks them.
@@ -477,7 +651,7 @@ impl QueueRun {
         while (self.lines.len() as u64) < upto {
             let receiver = self.receiver.as_mut().ok_or("no receiver")?;
             match receiver.read_line(self.deadline) {
-                Ok(Some(line)) => self.lines.push(line.trim_end().to_owned()),
+                Ok(Some(line)) => self.take_printed(line)?,
                 Ok(None) => {
                     let exit = receiver.wait(self.deadline);
                     return Err(format!(
@@ -539,9 +713,20 @@ impl QueueRun {
         }
         self.sender = None;
         self.receiver = None;
-        let left = self.existing();
+        self.replacement = None;
+        let mut left = self.existing();
         for n in &self.names {
             let _ = lease::unlink(n);
+        }
+        // Segments the sender made for the stream that the runner never
+        // read of (a run that failed half-way): found by their leases.
+        for l in lease::list() {
+            if l.stream.as_ref().map(|k| &k.id) == self.stream_id.as_ref()
+                && self.stream_id.is_some()
+                && lease::unlink(&l.name).is_ok()
+            {
+                left.push(l.name);
+            }
         }
         left
     }

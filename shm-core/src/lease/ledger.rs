@@ -21,7 +21,8 @@ pub struct Lease {
     /// The holder disowned the segment for another process to adopt.
     pub handed_over: bool,
     /// The stream a handed-over segment travels on (a queue's pipe or
-    /// socket), when the sender knows it.
+    /// socket), when the sender knows it; for a segment its holder keeps
+    /// (a pool), the stream its arrays are lent on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<StreamKey>,
 }

@@ -19,6 +19,10 @@ pub enum Verdict {
     /// transfer lives (the sender, a process that maps the segment, or one
     /// that holds the stream it travels on), or this OS cannot tell: spared.
     HandedOver,
+    /// The holder is gone, but it lent arrays from this segment (a pool) on
+    /// a stream a live process still holds, or a live process maps the
+    /// segment: spared, since those arrays may still be read.
+    Lent,
 }
 
 /// Whether the process a lease names is still the one that took it: its
@@ -32,9 +36,13 @@ pub fn holder_alive(lease: &Lease) -> bool {
 /// maps the segment (for a plain disown). Where the OS cannot say who holds
 /// what (`holders` is `None`), it may.
 fn transfer_pending(lease: &Lease, holders: Option<&Holders>) -> bool {
-    if holder_alive(lease) {
-        return true;
-    }
+    holder_alive(lease) || party_lives(lease, holders)
+}
+
+/// Whether a process other than the lease's holder may still read the
+/// segment: one that holds the stream the lease names, or maps the segment
+/// (always, where the OS cannot tell).
+fn party_lives(lease: &Lease, holders: Option<&Holders>) -> bool {
     let Some(holders) = holders else { return true };
     match &lease.stream {
         Some(stream) => holders.hold_stream(stream) || holders.hold_segment(&lease.name),
@@ -50,13 +58,16 @@ fn transfer_pending(lease: &Lease, holders: Option<&Holders>) -> bool {
 /// gone: the sender, and then whoever could still receive it: on Linux, any
 /// process that holds the stream it travels on or maps the segment (see
 /// `holders.rs`); elsewhere that cannot be seen, and transfers are spared.
+/// A lease its holder keeps but lent arrays from on a stream (a pool) is
+/// reclaimed once the holder is gone and no process holds that stream or
+/// maps the segment (spared likewise where that cannot be seen).
 pub fn reclaim(only: Option<&str>, dry_run: bool) -> Result<Vec<(Lease, Verdict)>> {
     let only = only.map(name::validate).transpose()?;
     let leases: Vec<Lease> = ledger::list()
         .into_iter()
         .filter(|l| only.is_none_or(|n| n == l.name))
         .collect();
-    let holders = if leases.iter().any(|l| l.handed_over) {
+    let holders = if leases.iter().any(|l| l.handed_over || l.stream.is_some()) {
         holders::scan()
     } else {
         None
@@ -67,6 +78,11 @@ pub fn reclaim(only: Option<&str>, dry_run: bool) -> Result<Vec<(Lease, Verdict)
             Verdict::HandedOver
         } else if !lease.handed_over && holder_alive(&lease) {
             Verdict::HolderAlive
+        } else if !lease.handed_over
+            && lease.stream.is_some()
+            && party_lives(&lease, holders.as_ref())
+        {
+            Verdict::Lent
         } else {
             let result = if dry_run {
                 segment::Segment::attach(&lease.name).map(drop)

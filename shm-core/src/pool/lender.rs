@@ -8,7 +8,7 @@ use crate::descriptor::{Descriptor, Order};
 use crate::dtype::DType;
 use crate::element::Element;
 use crate::error::{Error, Result};
-use crate::lease::LeasedSegment;
+use crate::lease::{LeasedSegment, StreamKey};
 
 /// A pool of shared memory this process created and owns (its lease names
 /// this process; dropping the pool unlinks it). Slots are lent one array at
@@ -21,6 +21,8 @@ pub struct Pool {
     free: Vec<usize>,
     /// The generation each lent slot went out with.
     lent: Vec<Option<u64>>,
+    /// The stream the lease says this pool lends on, once it does.
+    stream: Option<String>,
 }
 
 /// One slot lent out: what the lend message carries.
@@ -73,6 +75,7 @@ impl Pool {
             layout,
             free: (0..slots).rev().collect(),
             lent: vec![None; slots],
+            stream: None,
         })
     }
 
@@ -151,6 +154,16 @@ impl Pool {
         self.check(loan.pool)?;
         let slice = self.segment.segment_mut().typed_mut::<T>(offset, len)?;
         Ok(ArrayViewMutD::from_shape(shape, slice).expect("descriptor and slice agree"))
+    }
+
+    /// Records, once per stream, that this pool lends on `stream` (see
+    /// [`LeasedSegment::lend_on`]): if this process dies, `clean` spares
+    /// the pool while a party to the stream lives.
+    pub(crate) fn bind(&mut self, stream: &StreamKey) {
+        if self.stream.as_deref() != Some(stream.id.as_str()) {
+            self.segment.lend_on(stream);
+            self.stream = Some(stream.id.clone());
+        }
     }
 
     fn check(&self, pool: PoolRef) -> Result<()> {

@@ -14,7 +14,7 @@ fn lend_all(pool: &mut Pool, n: usize) -> Vec<u8> {
     for k in 0..n {
         let loan = pool.lend(&[4], u8s()).unwrap().expect("a free slot");
         pool.bytes_mut(&loan).unwrap().fill(k as u8 + 1);
-        tx.lend(&loan).unwrap();
+        tx.lend(pool, &loan).unwrap();
     }
     tx.finish().unwrap();
     wire
@@ -112,7 +112,7 @@ fn a_pool_name_reused_for_another_pool_is_mapped_anew() {
     new.bytes_mut(&loan).unwrap().fill(7);
     let mut wire = Vec::new();
     let mut tx = Sender::new(&mut wire).unwrap();
-    tx.lend(&loan).unwrap();
+    tx.lend(&mut new, &loan).unwrap();
     let mut rx = Receiver::new(wire.as_slice()).unwrap();
     let got = lent(rx.recv_any(&mut cache).unwrap());
     assert_eq!(
@@ -186,7 +186,7 @@ fn bad_loans_and_lies_are_typed_errors() {
     // A plain receiver refuses a lent array rather than adopting the pool.
     let mut wire = Vec::new();
     let mut tx = Sender::new(&mut wire).unwrap();
-    tx.lend(&loan).unwrap();
+    tx.lend(&mut pool, &loan).unwrap();
     let mut rx = Receiver::new(wire.as_slice()).unwrap();
     assert_eq!(rx.recv().unwrap_err().kind(), ErrorKind::InvalidMessage);
 }
@@ -202,4 +202,41 @@ fn a_gone_receiver_gives_every_slot_back() {
     assert_eq!(pool.reclaim_all(), 2, "the back channel ended");
     assert_eq!(pool.free(), 3);
     assert_eq!(held.bytes().unwrap_err().kind(), ErrorKind::Stale);
+}
+
+#[test]
+fn closing_early_gives_every_unread_slot_back_unmapped() {
+    let mut pool = Pool::create(3, 4).unwrap();
+    let wire = lend_all(&mut pool, 3);
+    let mut cache = PoolCache::new();
+    let mut rx = Receiver::new(wire.as_slice()).unwrap();
+    let first = lent(rx.recv_any(&mut cache).unwrap());
+    let mut back = Vec::new();
+    release(&mut back, first).unwrap();
+    assert_eq!(rx.close_releasing(&mut back).unwrap(), 2);
+    let mut back = back.as_slice();
+    let mut slots = Vec::new();
+    while let Some(released) = read_release(&mut back).unwrap() {
+        slots.push(released.slot);
+        pool.reclaim(released).unwrap();
+    }
+    assert_eq!(slots, [0, 1, 2]);
+    assert_eq!(pool.free(), 3);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_pool_lending_on_a_stream_is_its_live_senders() {
+    let (_read, write) = nix::unistd::pipe().unwrap();
+    let mut tx = Sender::over(std::fs::File::from(write)).unwrap();
+    let mut pool = Pool::create(1, 4).unwrap();
+    tx.bind(&mut pool);
+    let lease = crate::lease::list()
+        .into_iter()
+        .find(|l| l.name == pool.name())
+        .expect("the pool's lease");
+    assert!(!lease.handed_over, "the pool stays the sender's");
+    assert_eq!(lease.stream.map(|k| k.id), Some(tx.stream().to_owned()));
+    let decided = crate::lease::reclaim(Some(pool.name()), false).unwrap();
+    assert_eq!(decided[0].1, crate::lease::Verdict::HolderAlive);
 }

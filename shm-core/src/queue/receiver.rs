@@ -4,6 +4,7 @@ use std::io::{BufRead, Write};
 
 use super::wire::{self, Line, Message};
 use crate::array::SharedArray;
+use crate::descriptor::Descriptor;
 use crate::error::{Error, Result};
 use crate::pool::{Lent, PoolCache, PoolRef};
 
@@ -77,6 +78,21 @@ impl<R: BufRead> Receiver<R> {
     }
 
     fn next_array(&mut self, cache: Option<&mut PoolCache>) -> Result<Option<Received>> {
+        match self.next_message()? {
+            None => Ok(None),
+            Some((descriptor, None)) => Ok(Some(Received::Owned(take_over(&descriptor)?))),
+            Some((descriptor, Some(p))) => match cache {
+                Some(cache) => Ok(Some(Received::Lent(cache.resolve(&descriptor, p)?))),
+                None => Err(Error::InvalidMessage(
+                    "a lent array: receive it with recv_any and a pool cache".into(),
+                )),
+            },
+        }
+    }
+
+    /// The next array message's descriptor (and pool slot, if lent), or
+    /// `None` after `end`; the sequence and count checks of [`recv`](Self::recv).
+    fn next_message(&mut self) -> Result<Option<(Descriptor, Option<PoolRef>)>> {
         if self.ended {
             return Ok(None);
         }
@@ -93,21 +109,7 @@ impl<R: BufRead> Receiver<R> {
                         "array seq {seq} where {expected} was next"
                     )));
                 }
-                match (pool, cache) {
-                    (None, _) => {
-                        let mut array = SharedArray::attach(&descriptor)?;
-                        if let Some(segment) = array.segment_mut() {
-                            segment.adopt();
-                        }
-                        Ok(Some(Received::Owned(array)))
-                    }
-                    (Some(p), Some(cache)) => {
-                        Ok(Some(Received::Lent(cache.resolve(&descriptor, p)?)))
-                    }
-                    (Some(_), None) => Err(Error::InvalidMessage(
-                        "a lent array: receive it with recv_any and a pool cache".into(),
-                    )),
-                }
+                Ok(Some((descriptor, pool)))
             }
             Message::Release { .. } => Err(Error::InvalidMessage(
                 "a release message on the forward stream".into(),
@@ -130,24 +132,55 @@ impl<R: BufRead> Receiver<R> {
 
     /// Closes the queue early: reads the rest of the stream (to `end` or
     /// until it stops) and frees every array on it at once, skipping
-    /// messages that are bad. Returns how many arrays it freed. It waits
-    /// for the sender to finish or go away.
+    /// messages that are bad; a lent array is skipped (see
+    /// [`close_releasing`](Self::close_releasing)). Returns how many arrays
+    /// it freed. It waits for the sender to finish or go away.
     ///
     /// Errors: only a failed read of the stream itself ([`Error::Os`]).
-    pub fn close(mut self) -> Result<u64> {
-        let mut freed = 0;
+    pub fn close(self) -> Result<u64> {
+        self.close_to(None::<&mut std::io::Sink>)
+    }
+
+    /// [`close`](Self::close) for a stream that may carry lent arrays:
+    /// each one still on it is given back on `back` at once, unread and
+    /// unmapped. Returns how many arrays it freed or gave back.
+    ///
+    /// Errors: a failed read of the stream or write of `back`
+    /// ([`Error::Os`]).
+    pub fn close_releasing<W: Write>(self, back: &mut W) -> Result<u64> {
+        self.close_to(Some(back))
+    }
+
+    fn close_to<W: Write>(mut self, mut back: Option<&mut W>) -> Result<u64> {
+        let mut done = 0;
         loop {
-            match self.recv() {
-                Ok(Some(array)) => {
-                    drop(array);
-                    freed += 1;
+            match self.next_message() {
+                Ok(None) | Err(Error::Truncated { .. }) => return Ok(done),
+                Ok(Some((descriptor, None))) => {
+                    if take_over(&descriptor).is_ok() {
+                        done += 1;
+                    }
                 }
-                Ok(None) | Err(Error::Truncated { .. }) => return Ok(freed),
+                Ok(Some((_, Some(pool)))) => {
+                    if let Some(back) = back.as_mut() {
+                        write_release(back, pool)?;
+                        done += 1;
+                    }
+                }
                 Err(e @ Error::Os { .. }) => return Err(e),
                 Err(_) => continue,
             }
         }
     }
+}
+
+/// Attaches a moved array and adopts it: this process owns it now.
+fn take_over(descriptor: &Descriptor) -> Result<SharedArray> {
+    let mut array = SharedArray::attach(descriptor)?;
+    if let Some(segment) = array.segment_mut() {
+        segment.adopt();
+    }
+    Ok(array)
 }
 
 /// What [`Receiver::recv_any`] gives: an array moved to this process, or
@@ -162,10 +195,11 @@ pub enum Received {
 
 /// Gives a lent array back: writes its release on the back channel.
 pub fn release<W: Write>(back: &mut W, lent: Lent) -> Result<()> {
-    let line = Message::Release {
-        pool: lent.release(),
-    }
-    .to_line();
+    write_release(back, lent.release())
+}
+
+fn write_release<W: Write>(back: &mut W, pool: PoolRef) -> Result<()> {
+    let line = Message::Release { pool }.to_line();
     back.write_all(line.as_bytes())
         .and_then(|()| back.flush())
         .map_err(|e| Error::io("write", &e))

@@ -9,7 +9,7 @@ use crate::array::SharedArray;
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::lease::StreamKey;
-use crate::pool::Loan;
+use crate::pool::{Loan, Pool};
 
 /// A stream the OS can name: a file descriptor on Unix, a handle on Windows
 /// (pipes, sockets, files, a child's stdin, this process's stdout).
@@ -136,13 +136,16 @@ impl<W: Write> Sender<W> {
         Ok(())
     }
 
-    /// Lends a pool slot (see [`crate::pool`]): the message carries its
-    /// descriptor and pool reference; the pool stays this process's, and
-    /// the slot comes back on the back channel.
-    pub fn lend(&mut self, loan: &Loan) -> Result<()> {
+    /// Lends a slot of `pool` (see [`crate::pool`]): the message carries
+    /// its descriptor and pool reference; the pool stays this process's
+    /// (its lease says it lends on this stream, so that a crash of this
+    /// process loses nothing still in the stream), and the slot comes back
+    /// on the back channel.
+    pub fn lend(&mut self, pool: &mut Pool, loan: &Loan) -> Result<()> {
         if self.finished {
             return Err(Error::InvalidArgument("the stream has ended".into()));
         }
+        self.bind(pool);
         write_line(
             &mut self.out,
             &Message::Array {
@@ -153,6 +156,13 @@ impl<W: Write> Sender<W> {
         )?;
         self.sent += 1;
         Ok(())
+    }
+
+    /// Records in `pool`'s lease that it lends on this stream, which
+    /// [`lend`](Self::lend) does at its first loan of each pool; call it
+    /// before lending to keep that ledger write off the hand-off's path.
+    pub fn bind(&mut self, pool: &mut Pool) {
+        pool.bind(&self.key);
     }
 
     /// Copies a plain `ndarray` into a new shared array and sends that.
