@@ -3,7 +3,7 @@
 //!
 //! Ids (sizes 4KiB to 256MiB, `attach` up to 1GiB):
 //! `handoff/{shared,queue,pool,iceoryx2_event,iceoryx2_poll,pipe,unix_socket}/<size>`,
-//! `end_to_end/{shared,pipe,in_process_floor,two_thread_floor}/<size>`,
+//! `end_to_end/{shared,pool,pipe,in_process_floor,two_thread_floor}/<size>`,
 //! `attach/<size>`, `floor/memcpy/<size>`, `floor/pipe_roundtrip_64B`,
 //! `floor/handoff_raw/<size>`, `descriptor/parse`, `descriptor/emit`.
 //!
@@ -16,7 +16,9 @@
 //! must do for every byte of a loan) is kept off it, as `handoff/shared`'s
 //! array is filled before its clock. `end_to_end/two_thread_floor` fills
 //! and sums in two threads of one process, two buffers handed back and
-//! forth over std channels so the fill and the sum overlap.
+//! forth over std channels so the fill and the sum overlap;
+//! `end_to_end/pool` does the same across processes with two pool slots
+//! (`bench-child --pool-sum` sums each lent slot and releases it).
 //!
 //! Every cross-process bench talks to a persistent `bench-child` spawned
 //! once per group (start-up is never timed) and uses `iter_custom`, timing
@@ -163,7 +165,7 @@ fn handoff(c: &mut Criterion) {
                 b.iter_custom(|iters| queue.handoffs(size, iters))
             });
         }
-        if let Some(mut lender) = PoolChild::spawn(size) {
+        if let Some(mut lender) = PoolChild::spawn(size, "--pool") {
             g.bench_function(BenchmarkId::new("pool", &id), |b| {
                 b.iter_custom(|iters| lender.handoffs(iters))
             });
@@ -247,8 +249,9 @@ impl StreamChild {
     }
 }
 
-/// `bench-child --pool` and a pool of two slots of one size: the receiving
-/// end maps the pool once, then every hand-off is a message and a cache hit.
+/// `bench-child --pool` (or `--pool-sum`) and a pool of two slots of one
+/// size: the receiving end maps the pool once, then every hand-off is a
+/// message and a cache hit.
 struct PoolChild {
     end: StreamChild,
     pool: shm_core::pool::Pool,
@@ -257,13 +260,13 @@ struct PoolChild {
 }
 
 impl PoolChild {
-    /// The child and a pool for `size`-byte arrays, every page touched, or
-    /// `None` (with a note) when shared memory has no room for it.
-    fn spawn(size: usize) -> Option<PoolChild> {
+    /// The child (`flag`) and a pool for `size`-byte arrays, every page
+    /// touched, or `None` (with a note) when shared memory has no room.
+    fn spawn(size: usize, flag: &'static str) -> Option<PoolChild> {
         let mut pool = match shm_core::pool::Pool::create(2, size) {
             Ok(p) => p,
             Err(e @ shm_core::Error::OutOfSpace { .. }) => {
-                eprintln!("skipping handoff/pool/{}: {e}", label(size));
+                eprintln!("skipping the pool {flag} bench at {}: {e}", label(size));
                 return None;
             }
             Err(e) => panic!("cannot create a pool for {}: {e}", label(size)),
@@ -278,7 +281,7 @@ impl PoolChild {
             pool.reclaim(r).expect("reclaim");
         }
         Some(PoolChild {
-            end: StreamChild::spawn("--pool"),
+            end: StreamChild::spawn(flag),
             pool,
             size,
             sent: 0,
@@ -315,6 +318,50 @@ impl PoolChild {
             self.pool.reclaim(released).expect("reclaim");
         }
         total
+    }
+
+    /// `iters` arrays filled here and summed by the child (`--pool-sum`),
+    /// from the first fill to the last sum back: two slots in turn, so the
+    /// fill of one overlaps the child's sum of the other, as
+    /// `two_thread_floor`'s two buffers do. Each sum is checked.
+    fn end_to_end(&mut self, iters: u64) -> Duration {
+        let mut in_flight = std::collections::VecDeque::new();
+        let t = Instant::now();
+        for _ in 0..iters {
+            let loan = match self.pool.lend(&[self.size], u8::dtype()).expect("lend") {
+                Some(loan) => loan,
+                None => {
+                    self.collect(&mut in_flight);
+                    let lent = self.pool.lend(&[self.size], u8::dtype()).expect("lend");
+                    lent.expect("a slot came back")
+                }
+            };
+            let byte = work::fill_byte(self.sent);
+            self.sent += 1;
+            work::fill(self.pool.bytes_mut(&loan).expect("the slot"), byte);
+            self.end.tx.lend(&mut self.pool, &loan).expect("hand-off");
+            in_flight.push_back(byte);
+        }
+        while !in_flight.is_empty() {
+            self.collect(&mut in_flight);
+        }
+        t.elapsed()
+    }
+
+    /// The child's sum of the oldest array in flight, checked, and its slot
+    /// back.
+    fn collect(&mut self, in_flight: &mut std::collections::VecDeque<u8>) {
+        let byte = in_flight.pop_front().expect("an array in flight");
+        let reply = self.end.line();
+        assert_eq!(
+            reply,
+            format!("{} {}", self.size, work::expected_checksum(self.size, byte)),
+            "the child summed the parent's bytes"
+        );
+        let released = shm_core::queue::read_release(&mut self.end.from)
+            .expect("a release")
+            .expect("the child released the slot");
+        self.pool.reclaim(released).expect("reclaim");
     }
 
     fn finish(self) {
@@ -393,7 +440,7 @@ impl IceoryxChild {
     fn spawn(domain: &Domain, size: usize, wake: Wake) -> IceoryxChild {
         let (data, wake_name) = iceoryx::service_names(wake, size);
         let node = iceoryx::node(domain.config()).expect("an iceoryx2 node");
-        let pubsub = iceoryx::pubsub(&node, &data).expect("the data service");
+        let pubsub = iceoryx::pubsub(&node, &data, 1).expect("the data service");
         let events = iceoryx::event(&node, &wake_name).expect("the wake service");
         let publisher = check(
             pubsub
@@ -670,6 +717,13 @@ fn end_to_end(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("two_thread_floor", &id), |b| {
             b.iter_custom(|iters| pair.run(size, iters))
         });
+        drop(pair);
+        if let Some(mut lender) = PoolChild::spawn(size, "--pool-sum") {
+            g.bench_function(BenchmarkId::new("pool", &id), |b| {
+                b.iter_custom(|iters| lender.end_to_end(iters))
+            });
+            lender.finish();
+        }
     }
     g.finish();
     pipe.finish(Op::Exit).expect("pipe child");

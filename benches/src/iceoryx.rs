@@ -169,11 +169,12 @@ pub fn node(config: &Config) -> io::Result<Node<ipc::Service>> {
 }
 
 /// Creates or opens the publish-subscribe service `name` for `[u8]` slices:
-/// one publisher, one subscriber, a buffer of one sample, one sample
+/// one publisher, one subscriber, a buffer of `depth` samples, as many
 /// borrowed at a time, no history.
 pub fn pubsub(
     node: &Node<ipc::Service>,
     name: &str,
+    depth: usize,
 ) -> io::Result<publish_subscribe::PortFactory<ipc::Service, [u8], ()>> {
     let name = check(ServiceName::new(name), "make the service name")?;
     check(
@@ -181,8 +182,8 @@ pub fn pubsub(
             .publish_subscribe::<[u8]>()
             .max_publishers(1)
             .max_subscribers(1)
-            .subscriber_max_buffer_size(1)
-            .subscriber_max_borrowed_samples(1)
+            .subscriber_max_buffer_size(depth)
+            .subscriber_max_borrowed_samples(depth)
             .history_size(0)
             .open_or_create(),
         "open the publish-subscribe service",

@@ -6,7 +6,8 @@
 //! dropped afterwards, so the reply means "the child holds a usable array".
 //! Failures are described on stderr and answered with a failure status.
 //! With `--queue` it is instead the receiving end of a queue stream; with
-//! `--pool` the receiving end of a pool's loans; with
+//! `--pool` the receiving end of a pool's loans (`--pool-sum`: summing
+//! each); with
 //! `--iceoryx2 event|poll ROOT PREFIX PUBSUB EVENT` an iceoryx2 subscriber
 //! (Unix).
 
@@ -25,7 +26,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("--queue") => serve_queue(),
-        Some("--pool") => serve_pool(),
+        Some("--pool") => serve_pool(false),
+        Some("--pool-sum") => serve_pool(true),
         #[cfg(unix)]
         Some("--iceoryx2") => subscribe(&args[1..]),
         _ => serve(),
@@ -74,9 +76,9 @@ fn serve_queue() -> io::Result<()> {
 
 /// `bench-child --pool`: receives lent pool slots on stdin (see
 /// `shm_core::pool`). For each it writes `LEN FIRST` while it holds the
-/// view, then the slot's release (a JSON line) on the same stdout, which is
-/// the back channel.
-fn serve_pool() -> io::Result<()> {
+/// view (with `--pool-sum`, `LEN CHECKSUM` of every byte), then the slot's
+/// release (a JSON line) on the same stdout, which is the back channel.
+fn serve_pool(sum: bool) -> io::Result<()> {
     use std::io::Write;
     let fail = |e: shm_core::Error| io::Error::other(e.to_string());
     let mut input = io::stdin().lock();
@@ -87,11 +89,17 @@ fn serve_pool() -> io::Result<()> {
         let shm_core::queue::Received::Lent(lent) = item else {
             return Err(io::Error::other("expected a lent array"));
         };
-        let (len, first) = {
+        let (len, value) = if sum {
+            let bytes = lent.bytes().map_err(fail)?;
+            (bytes.len(), work::checksum(bytes))
+        } else {
             let view = lent.view::<u8>().map_err(fail)?;
-            (view.len(), view.iter().next().copied().unwrap_or(0))
+            (
+                view.len(),
+                u64::from(view.iter().next().copied().unwrap_or(0)),
+            )
         };
-        writeln!(output, "{len} {first}")?;
+        writeln!(output, "{len} {value}")?;
         output.flush()?;
         shm_core::queue::release(&mut output, lent).map_err(fail)?;
     }
@@ -126,7 +134,7 @@ fn subscribe(args: &[String]) -> io::Result<()> {
     let parent = std::os::unix::process::parent_id();
     let (_, mut output) = raw_stdio()?;
     let node = iceoryx::node(&iceoryx::config(root, prefix)?)?;
-    let pubsub = iceoryx::pubsub(&node, data)?;
+    let pubsub = iceoryx::pubsub(&node, data, 1)?;
     let events = iceoryx::event(&node, wake)?;
     let subscriber = check(pubsub.subscriber_builder().create(), "create a subscriber")?;
     let listener = check(events.listener_builder().create(), "create a listener")?;
