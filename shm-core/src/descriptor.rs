@@ -233,7 +233,8 @@ impl Descriptor {
         serde_json::to_value(self.canonical()).expect("a descriptor always serialises")
     }
 
-    fn canonical(&self) -> Canonical<'_> {
+    /// The canonical form, to serialise inside another object.
+    pub(crate) fn canonical(&self) -> Canonical<'_> {
         Canonical {
             name: self.name.as_deref(),
             shape: &self.shape,
@@ -259,8 +260,9 @@ impl std::fmt::Display for Descriptor {
     }
 }
 
+/// A descriptor's canonical form as serde writes it (keys in this order).
 #[derive(Serialize)]
-struct Canonical<'a> {
+pub(crate) struct Canonical<'a> {
     name: Option<&'a str>,
     shape: &'a [usize],
     dtype: String,

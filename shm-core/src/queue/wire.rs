@@ -61,35 +61,31 @@ pub enum Message {
 impl Message {
     /// The message as one line of JSON, with its newline.
     pub fn to_line(&self) -> String {
-        let value = match self {
+        // Arrays, the hot path, serialise straight from typed fields (no
+        // intermediate JSON value to build and take apart).
+        let mut line = match self {
             Message::Open { stream } => {
-                json!({"type": "open", "version": VERSION, "stream": stream})
+                json!({"type": "open", "version": VERSION, "stream": stream}).to_string()
             }
             Message::Array {
                 seq,
                 descriptor,
-                pool: None,
-            } => json!({
-                "type": "array",
-                "seq": seq,
-                "transfer": "move",
-                "descriptor": descriptor.to_value(),
-            }),
-            Message::Array {
-                seq,
-                descriptor,
-                pool: Some(p),
-            } => json!({
-                "type": "array",
-                "seq": seq,
-                "transfer": "lend",
-                "descriptor": descriptor.to_value(),
-                "pool": pool_value(p),
-            }),
-            Message::Release { pool } => json!({"type": "release", "pool": pool_value(pool)}),
-            Message::End { count } => json!({"type": "end", "count": count}),
+                pool,
+            } => serde_json::to_string(&ArrayLine {
+                kind: "array",
+                seq: *seq,
+                transfer: if pool.is_some() { "lend" } else { "move" },
+                descriptor: descriptor.canonical(),
+                pool: pool.as_ref().map(PoolLine::of),
+            })
+            .expect("an array message always serialises"),
+            Message::Release { pool } => {
+                json!({"type": "release", "pool": pool_value(pool)}).to_string()
+            }
+            Message::End { count } => json!({"type": "end", "count": count}).to_string(),
         };
-        format!("{value}\n")
+        line.push('\n');
+        line
     }
 
     /// Reads one message from a line (with or without its newline).
@@ -166,6 +162,36 @@ impl Message {
                 })
             }
             other => Err(bad(format!("unknown type {other:?}"))),
+        }
+    }
+}
+
+/// An array message as serde writes it.
+#[derive(serde::Serialize)]
+struct ArrayLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    seq: u64,
+    transfer: &'static str,
+    descriptor: crate::descriptor::Canonical<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pool: Option<PoolLine>,
+}
+
+/// A pool slot as serde writes it (as [`pool_value`] does).
+#[derive(serde::Serialize)]
+struct PoolLine {
+    id: String,
+    slot: u64,
+    generation: u64,
+}
+
+impl PoolLine {
+    fn of(p: &PoolRef) -> PoolLine {
+        PoolLine {
+            id: format!("{:016x}", p.id),
+            slot: p.slot,
+            generation: p.generation,
         }
     }
 }
