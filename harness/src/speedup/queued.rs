@@ -222,11 +222,16 @@ impl QueueConsumer {
         let mut tx = Sender::over(&mut self.to)?;
         tx.bind(pool);
         let t = Instant::now();
-        for (k, loan) in loans.iter().enumerate() {
-            if self.take == Take::PoolSum {
+        if self.take == Take::PoolSum {
+            // One message per array as it is filled, so the consumer sums
+            // one while the next is filled.
+            for (k, loan) in loans.iter().enumerate() {
                 fill_loan::<T>(pool, loan, value(round, k))?;
+                tx.lend(pool, loan)?;
             }
-            tx.lend(pool, loan)?;
+        } else {
+            // The arrays exist: one write hands them all over.
+            tx.lend_all(pool, &loans)?;
         }
         tx.finish()?;
         let mut got = String::new();

@@ -158,6 +158,31 @@ impl<W: Write> Sender<W> {
         Ok(())
     }
 
+    /// [`lend`](Self::lend) for several slots of `pool` at once: every
+    /// message goes out in one write, so the receiver wakes once for the
+    /// batch instead of once per array.
+    pub fn lend_all(&mut self, pool: &mut Pool, loans: &[Loan]) -> Result<()> {
+        if self.finished {
+            return Err(Error::InvalidArgument("the stream has ended".into()));
+        }
+        self.bind(pool);
+        let mut batch = String::new();
+        for (k, loan) in loans.iter().enumerate() {
+            let message = Message::Array {
+                seq: self.sent + k as u64,
+                descriptor: loan.descriptor().clone(),
+                pool: Some(loan.pool_ref()),
+            };
+            batch.push_str(&message.to_line());
+        }
+        self.out
+            .write_all(batch.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| Error::io("write", &e))?;
+        self.sent += loans.len() as u64;
+        Ok(())
+    }
+
     /// Records in `pool`'s lease that it lends on this stream, which
     /// [`lend`](Self::lend) does at its first loan of each pool; call it
     /// before lending to keep that ledger write off the hand-off's path.
