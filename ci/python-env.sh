@@ -107,13 +107,18 @@ if [ "$windows" = true ]; then
     grep -v '^SharedArray==' "$pins" >"$pins.win"
     mv "$pins.win" "$pins"
 fi
+# iceoryx2 (for speedup's anchor rows) is optional: its wheels need glibc
+# 2.34 on Linux, and without it only those rows are missing (they say why).
+optional=$(grep -E '^(iceoryx2|flatbuffers)==' "$pins" || true)
+grep -v -E '^(iceoryx2|flatbuffers)==' "$pins" >"$pins.req" || true
+mv "$pins.req" "$pins"
 
 find_base
 log "==> base interpreter: $base_cmd ($(base_python --version 2>&1))"
 
 # The stamp: what was installed, from which pins, on which system.
 want=$(base_python -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read() + sys.argv[2].encode()).hexdigest())' \
-    "$pins" "$windows" | tr -d '\r')
+    "$pins" "$windows $optional" | tr -d '\r')
 stamp=$venv/.shm-requirements.sha256
 
 if python=$(venv_python) && [ -f "$stamp" ] && [ "$(tr -d '\r' <"$stamp")" = "$want" ] \
@@ -139,6 +144,12 @@ log "==> pip install (pinned) into $venv"
 "$python" -m pip install --quiet $(grep -E '^(numpy|setuptools|wheel)==' "$pins")
 "$python" -m pip install --quiet --no-build-isolation -r "$pins"
 "$python" -c "import $modules"
+if [ -n "$optional" ]; then
+    # shellcheck disable=SC2086 # one pin per word
+    if ! "$python" -m pip install --quiet $optional; then
+        log "warning: iceoryx2 did not install here; speedup's Python iceoryx2 rows will say so"
+    fi
+fi
 
 printf '%s\n' "$want" >"$stamp"
 print_python "$python"

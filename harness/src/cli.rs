@@ -205,6 +205,10 @@ pub struct SpeedupArgs {
     /// Python with numpy for the CPython comparison: auto, off, or a path.
     #[arg(long, default_value = "auto")]
     pub python: String,
+    /// The iceoryx2 rows' program (`speedup-iceoryx2`, of the benches
+    /// crate): auto (beside this binary), off, or a path.
+    #[arg(long, default_value = "auto")]
+    pub iceoryx2: String,
     /// Repetitions per figure (the median is reported).
     #[arg(long, default_value_t = 5)]
     pub repeat: usize,

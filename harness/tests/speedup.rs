@@ -46,8 +46,12 @@ fn check_shape(report: &Value) -> bool {
         keys(h),
         [
             "copied_s",
+            "iceoryx2_event_s",
+            "iceoryx2_poll_s",
             "pool_s",
             "python_copied_s",
+            "python_iceoryx2_event_s",
+            "python_iceoryx2_poll_s",
             "python_queue_s",
             "python_shared_s",
             "queue_s",
@@ -58,9 +62,13 @@ fn check_shape(report: &Value) -> bool {
         keys(e),
         [
             "copied_s",
+            "iceoryx2_event_s",
+            "iceoryx2_poll_s",
             "in_process_floor_s",
             "pool_s",
             "python_copied_s",
+            "python_iceoryx2_event_s",
+            "python_iceoryx2_poll_s",
             "python_queue_s",
             "python_shared_s",
             "queue_s",
@@ -100,6 +108,22 @@ fn check_shape(report: &Value) -> bool {
         assert!(w["python"].is_string() && w["python_note"].is_null(), "{w}");
     } else {
         assert!(w["python"].is_null() && w["python_note"].is_string(), "{w}");
+    }
+    // Each group of iceoryx2 rows: all numbers and a version or path, or
+    // all null and a reason.
+    for (prefix, about) in [("", "iceoryx2"), ("python_", "python_iceoryx2")] {
+        let rows = ["iceoryx2_event_s", "iceoryx2_poll_s"].map(|k| format!("{prefix}{k}"));
+        let measured = !h[&rows[0]].is_null();
+        for v in rows.iter().flat_map(|k| [&h[k], &e[k]]) {
+            if measured {
+                positive(v, about);
+            } else {
+                assert!(v.is_null(), "{about} figures are all null or all numbers");
+            }
+        }
+        let note = format!("{about}_note");
+        assert_eq!(w[about].is_string(), measured, "{w}");
+        assert_eq!(w[&note].is_null(), measured, "{w}");
     }
     has_python
 }
@@ -176,6 +200,30 @@ fn a_python_asked_for_that_cannot_run_fails_and_says_why() {
     assert!(!check_shape(&report));
     let note = report["workload"]["python_note"].as_str().unwrap();
     assert!(note.contains("/nonexistent/python3"), "{note}");
+}
+
+#[test]
+fn an_iceoryx2_helper_asked_for_that_is_missing_fails_and_says_why() {
+    let (code, out, err) = speedup(&[
+        "--arrays",
+        "1",
+        "--shape",
+        "8",
+        "--python",
+        "off",
+        "--iceoryx2",
+        "/nonexistent/speedup-iceoryx2",
+        "--format",
+        "json",
+        "--repeat",
+        "1",
+    ]);
+    assert_eq!(code, 1, "stderr: {err}");
+    assert!(err.contains("iceoryx2 figures are missing"), "{err}");
+    let report: Value = serde_json::from_str(out.trim()).expect("the report still prints");
+    check_shape(&report);
+    let note = report["workload"]["iceoryx2_note"].as_str().unwrap();
+    assert!(note.contains("/nonexistent/speedup-iceoryx2"), "{note}");
 }
 
 #[test]

@@ -16,13 +16,16 @@
 //! (arguments, fill values, the sum), [`wire`] (the operations; framing,
 //! the consumer's handle and its watchdog are `ipc-bench`'s), [`producer`]
 //! (the timed runs and their checks), [`consumer`], [`queued`] (the runs
-//! through `shm_core::queue`, and their consumer), [`python`]
-//! (finding Python and running `fixtures/python/speedup.py`) and
+//! through `shm_core::queue`, and their consumer), [`iceoryx`] (the
+//! iceoryx2 anchor, measured by the benches crate's `speedup-iceoryx2`),
+//! [`python`] (finding Python and running `fixtures/python/speedup.py`,
+//! which also measures iceoryx2's Python package when installed) and
 //! [`report`] (table and JSON). Exit codes: 0 measured, 1 a run failed or
 //! gave a wrong result (also a failing `speedup.py`), 2 wrong arguments,
 //! 3 a segment could not be made.
 
 mod consumer;
+mod iceoryx;
 mod producer;
 mod python;
 mod queued;
@@ -68,6 +71,15 @@ pub(crate) fn run(args: &SpeedupArgs) -> ExitCode {
         Ok(figures) => figures,
         Err(f) => return fail(f.code, format_args!("speedup: {}", f.message)),
     };
+    let mut iceoryx_failed = !matches!(args.iceoryx2.as_str(), "auto" | "off");
+    let iceoryx = iceoryx::locate(&args.iceoryx2).and_then(|helper| {
+        if progress {
+            eprintln!("speedup: measuring iceoryx2 with {}...", helper.display());
+        }
+        let figures = iceoryx::measure(&helper, &workload);
+        iceoryx_failed = figures.is_err();
+        figures.map(|f| (helper, f))
+    });
     let mut python_failed = false;
     let python = python::locate(&args.python).and_then(|py| {
         if progress {
@@ -89,6 +101,7 @@ pub(crate) fn run(args: &SpeedupArgs) -> ExitCode {
     let report = report::Report {
         workload: &workload,
         rust,
+        iceoryx,
         python,
     };
     match args.format {
@@ -99,6 +112,12 @@ pub(crate) fn run(args: &SpeedupArgs) -> ExitCode {
         return fail(
             1,
             "speedup: the CPython figures are missing or failed (see the report)",
+        );
+    }
+    if iceoryx_failed {
+        return fail(
+            1,
+            "speedup: the iceoryx2 figures are missing or failed (see the report)",
         );
     }
     ExitCode::SUCCESS

@@ -47,6 +47,12 @@ pub(super) struct PythonFigures {
     pub(super) handoff: Pair,
     /// End-to-end figures.
     pub(super) end_to_end: Pair,
+    /// The iceoryx2 package's version, when its rows were measured.
+    #[serde(default)]
+    pub(super) iceoryx2: Option<String>,
+    /// Why they were not.
+    #[serde(default)]
+    pub(super) iceoryx2_note: Option<String>,
 }
 
 /// Copied, shared and queued medians of one workload.
@@ -58,6 +64,12 @@ pub(super) struct Pair {
     pub(super) shared_s: f64,
     /// Moved through the queue's Python twin (`shm_queue.py`).
     pub(super) queue_s: f64,
+    /// Published through iceoryx2, the consumer woken by an event.
+    #[serde(default)]
+    pub(super) iceoryx2_event_s: Option<f64>,
+    /// Published through iceoryx2, the consumer busy-polling.
+    #[serde(default)]
+    pub(super) iceoryx2_poll_s: Option<f64>,
 }
 
 /// Finds the interpreter `--python` asks for: `off` (none), `auto`
@@ -123,7 +135,8 @@ pub(super) fn measure(py: &Python, w: &Workload) -> Result<PythonFigures, String
         // that exits survives (the resource tracker's trap on 3.8-3.12).
         .arg("--handover")
         .arg("--queue")
-        .arg(dir.path());
+        .arg(dir.path())
+        .arg("--iceoryx2");
     let out = run(cmd, RUN_TIMEOUT).map_err(|e| format!("speedup.py: {e}"))?;
     if !out.success {
         return Err(format!("speedup.py failed: {}", last_line(&out.stderr)));
@@ -141,15 +154,16 @@ fn last_line(text: &str) -> &str {
         .trim()
 }
 
-struct Output {
-    success: bool,
-    stdout: String,
-    stderr: String,
+/// What a measuring program printed, and whether it succeeded.
+pub(super) struct Output {
+    pub(super) success: bool,
+    pub(super) stdout: String,
+    pub(super) stderr: String,
 }
 
 /// Runs `cmd` with its output in anonymous files (no pipe can fill up and
 /// block it) and kills it after `timeout`.
-fn run(mut cmd: Command, timeout: Duration) -> Result<Output, String> {
+pub(super) fn run(mut cmd: Command, timeout: Duration) -> Result<Output, String> {
     let files = (tempfile::tempfile(), tempfile::tempfile());
     let (Ok(mut out), Ok(mut err)) = files else {
         return Err("cannot make temporary files".into());

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use ipc_bench::units::{ratio, time};
 use serde::Serialize;
 
+use super::iceoryx::IceoryxFigures;
 use super::producer::Figures;
 use super::python::{Python, PythonFigures};
 use super::workload::Workload;
@@ -13,6 +14,8 @@ use super::workload::Workload;
 pub(super) struct Report<'a> {
     pub(super) workload: &'a Workload,
     pub(super) rust: Figures,
+    /// The iceoryx2 helper and its figures, or why there are none.
+    pub(super) iceoryx: Result<(std::path::PathBuf, IceoryxFigures), String>,
     /// The interpreter and its figures, or why there are none.
     pub(super) python: Result<(Python, PythonFigures), String>,
 }
@@ -37,6 +40,10 @@ struct JsonWorkload<'a> {
     warmup_runs: usize,
     python: Option<String>,
     python_note: Option<String>,
+    iceoryx2: Option<String>,
+    iceoryx2_note: Option<String>,
+    python_iceoryx2: Option<String>,
+    python_iceoryx2_note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -45,9 +52,13 @@ struct JsonHandoff {
     shared_s: f64,
     queue_s: f64,
     pool_s: f64,
+    iceoryx2_event_s: Option<f64>,
+    iceoryx2_poll_s: Option<f64>,
     python_copied_s: Option<f64>,
     python_shared_s: Option<f64>,
     python_queue_s: Option<f64>,
+    python_iceoryx2_event_s: Option<f64>,
+    python_iceoryx2_poll_s: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -57,14 +68,41 @@ struct JsonEndToEnd {
     queue_s: f64,
     pool_s: f64,
     in_process_floor_s: f64,
+    iceoryx2_event_s: Option<f64>,
+    iceoryx2_poll_s: Option<f64>,
     python_copied_s: Option<f64>,
     python_shared_s: Option<f64>,
     python_queue_s: Option<f64>,
+    python_iceoryx2_event_s: Option<f64>,
+    python_iceoryx2_poll_s: Option<f64>,
 }
 
 impl Report<'_> {
     fn py(&self) -> Option<&PythonFigures> {
         self.python.as_ref().ok().map(|(_, f)| f)
+    }
+
+    fn ice(&self) -> Option<&IceoryxFigures> {
+        self.iceoryx.as_ref().ok().map(|(_, f)| f)
+    }
+
+    fn iceoryx_about(&self) -> Result<String, String> {
+        self.iceoryx
+            .as_ref()
+            .map(|(path, _)| path.display().to_string())
+            .map_err(Clone::clone)
+    }
+
+    /// The Python iceoryx2 package's version, or why its rows are missing.
+    fn python_iceoryx_about(&self) -> Result<String, String> {
+        match &self.python {
+            Ok((_, f)) => match (&f.iceoryx2, &f.iceoryx2_note) {
+                (Some(v), _) => Ok(v.clone()),
+                (None, Some(why)) => Err(why.clone()),
+                (None, None) => Err("speedup.py measured no iceoryx2 rows".into()),
+            },
+            Err(_) => Err("no Python".into()),
+        }
     }
 
     fn python_about(&self) -> Result<String, String> {
@@ -82,7 +120,10 @@ impl Report<'_> {
         let w = self.workload;
         let r = &self.rust;
         let py = self.py();
+        let ice = self.ice();
         let about = self.python_about();
+        let ice_about = self.iceoryx_about();
+        let py_ice_about = self.python_iceoryx_about();
         let json = Json {
             workload: JsonWorkload {
                 arrays: w.arrays,
@@ -96,15 +137,23 @@ impl Report<'_> {
                 warmup_runs: 1,
                 python: about.clone().ok(),
                 python_note: about.err(),
+                iceoryx2: ice_about.clone().ok(),
+                iceoryx2_note: ice_about.err(),
+                python_iceoryx2: py_ice_about.clone().ok(),
+                python_iceoryx2_note: py_ice_about.err(),
             },
             handoff: JsonHandoff {
                 copied_s: r.handoff_copied,
                 shared_s: r.handoff_shared,
                 queue_s: r.handoff_queue,
                 pool_s: r.handoff_pool,
+                iceoryx2_event_s: ice.map(|i| i.event.handoff_s),
+                iceoryx2_poll_s: ice.map(|i| i.poll.handoff_s),
                 python_copied_s: py.map(|p| p.handoff.copied_s),
                 python_shared_s: py.map(|p| p.handoff.shared_s),
                 python_queue_s: py.map(|p| p.handoff.queue_s),
+                python_iceoryx2_event_s: py.and_then(|p| p.handoff.iceoryx2_event_s),
+                python_iceoryx2_poll_s: py.and_then(|p| p.handoff.iceoryx2_poll_s),
             },
             end_to_end: JsonEndToEnd {
                 copied_s: r.end_to_end_copied,
@@ -112,9 +161,13 @@ impl Report<'_> {
                 queue_s: r.end_to_end_queue,
                 pool_s: r.end_to_end_pool,
                 in_process_floor_s: r.in_process_floor,
+                iceoryx2_event_s: ice.map(|i| i.event.end_to_end_s),
+                iceoryx2_poll_s: ice.map(|i| i.poll.end_to_end_s),
                 python_copied_s: py.map(|p| p.end_to_end.copied_s),
                 python_shared_s: py.map(|p| p.end_to_end.shared_s),
                 python_queue_s: py.map(|p| p.end_to_end.queue_s),
+                python_iceoryx2_event_s: py.and_then(|p| p.end_to_end.iceoryx2_event_s),
+                python_iceoryx2_poll_s: py.and_then(|p| p.end_to_end.iceoryx2_poll_s),
             },
         };
         serde_json::to_string(&json).expect("the report serialises")
@@ -125,6 +178,7 @@ impl Report<'_> {
         let w = self.workload;
         let r = &self.rust;
         let py = self.py();
+        let ice = self.ice();
         let mut out = String::new();
         let runs = if w.repeat == 1 { "run" } else { "runs" };
         let _ = writeln!(
@@ -153,6 +207,22 @@ impl Report<'_> {
                 let _ = writeln!(out, "Python: no figures: {why}");
             }
         }
+        match self.iceoryx_about() {
+            Ok(helper) => {
+                let _ = writeln!(out, "iceoryx2 (Rust): {helper}");
+            }
+            Err(why) => {
+                let _ = writeln!(out, "iceoryx2 (Rust): no figures: {why}");
+            }
+        }
+        match self.python_iceoryx_about() {
+            Ok(version) => {
+                let _ = writeln!(out, "iceoryx2 (Python): package {version}");
+            }
+            Err(why) => {
+                let _ = writeln!(out, "iceoryx2 (Python): no figures: {why}");
+            }
+        }
 
         let _ = writeln!(
             out,
@@ -169,6 +239,16 @@ impl Report<'_> {
                 ("Rust", "moved on the queue", Some(r.handoff_queue)),
                 ("Rust", "lent from a pool", Some(r.handoff_pool)),
                 (
+                    "Rust",
+                    "iceoryx2, event-driven",
+                    ice.map(|i| i.event.handoff_s),
+                ),
+                (
+                    "Rust",
+                    "iceoryx2, busy-polling",
+                    ice.map(|i| i.poll.handoff_s),
+                ),
+                (
                     "Python",
                     "pickled through a Queue",
                     py.map(|p| p.handoff.copied_s),
@@ -182,6 +262,16 @@ impl Report<'_> {
                     "Python",
                     "moved on the queue twin",
                     py.map(|p| p.handoff.queue_s),
+                ),
+                (
+                    "Python",
+                    "iceoryx2, event-driven",
+                    py.and_then(|p| p.handoff.iceoryx2_event_s),
+                ),
+                (
+                    "Python",
+                    "iceoryx2, busy-polling",
+                    py.and_then(|p| p.handoff.iceoryx2_poll_s),
                 ),
             ],
             base,
@@ -199,6 +289,16 @@ impl Report<'_> {
                 ("Rust", "shared by descriptor", Some(r.end_to_end_shared)),
                 ("Rust", "moved on the queue", Some(r.end_to_end_queue)),
                 ("Rust", "lent from a pool", Some(r.end_to_end_pool)),
+                (
+                    "Rust",
+                    "iceoryx2, event-driven",
+                    ice.map(|i| i.event.end_to_end_s),
+                ),
+                (
+                    "Rust",
+                    "iceoryx2, busy-polling",
+                    ice.map(|i| i.poll.end_to_end_s),
+                ),
                 ("Rust", "one process (the floor)", Some(r.in_process_floor)),
                 (
                     "Python",
@@ -214,6 +314,16 @@ impl Report<'_> {
                     "Python",
                     "moved on the queue twin",
                     py.map(|p| p.end_to_end.queue_s),
+                ),
+                (
+                    "Python",
+                    "iceoryx2, event-driven",
+                    py.and_then(|p| p.end_to_end.iceoryx2_event_s),
+                ),
+                (
+                    "Python",
+                    "iceoryx2, busy-polling",
+                    py.and_then(|p| p.end_to_end.iceoryx2_poll_s),
                 ),
             ],
             r.in_process_floor,
@@ -236,6 +346,14 @@ impl Report<'_> {
             );
         }
         let _ = writeln!(out, "{line}.");
+        if let Some(i) = ice {
+            let _ = writeln!(
+                out,
+                "The pool takes {} of iceoryx2's event-driven time (hand-off) and {} (end-to-end).",
+                ratio(r.handoff_pool / i.event.handoff_s),
+                ratio(r.end_to_end_pool / i.event.end_to_end_s)
+            );
+        }
         out
     }
 }
