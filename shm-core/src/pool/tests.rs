@@ -240,3 +240,31 @@ fn a_pool_lending_on_a_stream_is_its_live_senders() {
     let decided = crate::lease::reclaim(Some(pool.name()), false).unwrap();
     assert_eq!(decided[0].1, crate::lease::Verdict::HolderAlive);
 }
+
+#[test]
+fn a_batch_of_loans_arrives_in_order_after_single_ones() {
+    let mut pool = Pool::create(3, 4).unwrap();
+    let loans: Vec<Loan> = (0..3)
+        .map(|k| {
+            let loan = pool.lend(&[4], u8s()).unwrap().unwrap();
+            pool.bytes_mut(&loan).unwrap().fill(k + 1);
+            loan
+        })
+        .collect();
+    let mut wire = Vec::new();
+    let mut tx = Sender::new(&mut wire).unwrap();
+    tx.lend(&mut pool, &loans[0]).unwrap();
+    tx.lend_all(&mut pool, &loans[1..]).unwrap();
+    tx.finish().unwrap();
+    assert_eq!(tx.sent(), 3);
+    let mut cache = PoolCache::new();
+    let mut rx = Receiver::new(wire.as_slice()).unwrap();
+    for k in 0..3u8 {
+        let got = lent(rx.recv_any(&mut cache).unwrap());
+        assert_eq!(got.bytes().unwrap(), [k + 1; 4]);
+    }
+    assert!(
+        rx.recv_any(&mut cache).unwrap().is_none(),
+        "the end message counts all three"
+    );
+}
