@@ -175,55 +175,46 @@ fn human_report_names_every_figure_and_the_repetitions() {
     }
 }
 
+/// A measuring program asked for by a path that does not exist: the report
+/// still comes, with null figures and the reason under `note`, and the run
+/// fails with `message`.
+fn missing_program_fails(args: &[&str], message: &str, note: &str, path: &str) {
+    let mut all = vec![
+        "--arrays", "1", "--shape", "8", "--format", "json", "--repeat", "1",
+    ];
+    all.extend(args);
+    let (code, out, err) = speedup(&all);
+    assert_eq!(code, 1, "stderr: {err}");
+    assert!(err.contains(message), "{err}");
+    let report: Value = serde_json::from_str(out.trim()).expect("valid JSON");
+    check_shape(&report);
+    let why = report["workload"][note].as_str().unwrap();
+    assert!(why.contains(path), "{why}");
+}
+
 #[test]
 fn a_python_asked_for_that_cannot_run_fails_and_says_why() {
-    let (code, out, err) = speedup(&[
-        "--arrays",
-        "1",
-        "--shape",
-        "8",
-        "--python",
+    missing_program_fails(
+        &["--python", "/nonexistent/python3"],
+        "error: speedup: the CPython figures are missing",
+        "python_note",
         "/nonexistent/python3",
-        "--format",
-        "json",
-        "--repeat",
-        "1",
-    ]);
-    // The report still comes, with null figures and the reason, and the
-    // run fails: the CPython rows someone asked for are missing.
-    assert_eq!(code, 1, "stderr: {err}");
-    assert!(
-        err.contains("error: speedup: the CPython figures are missing"),
-        "{err}"
     );
-    let report: Value = serde_json::from_str(out.trim()).expect("valid JSON");
-    assert!(!check_shape(&report));
-    let note = report["workload"]["python_note"].as_str().unwrap();
-    assert!(note.contains("/nonexistent/python3"), "{note}");
 }
 
 #[test]
 fn an_iceoryx2_helper_asked_for_that_is_missing_fails_and_says_why() {
-    let (code, out, err) = speedup(&[
-        "--arrays",
-        "1",
-        "--shape",
-        "8",
-        "--python",
-        "off",
-        "--iceoryx2",
+    missing_program_fails(
+        &[
+            "--python",
+            "off",
+            "--iceoryx2",
+            "/nonexistent/speedup-iceoryx2",
+        ],
+        "error: speedup: the iceoryx2 figures are missing",
+        "iceoryx2_note",
         "/nonexistent/speedup-iceoryx2",
-        "--format",
-        "json",
-        "--repeat",
-        "1",
-    ]);
-    assert_eq!(code, 1, "stderr: {err}");
-    assert!(err.contains("iceoryx2 figures are missing"), "{err}");
-    let report: Value = serde_json::from_str(out.trim()).expect("the report still prints");
-    check_shape(&report);
-    let note = report["workload"]["iceoryx2_note"].as_str().unwrap();
-    assert!(note.contains("/nonexistent/speedup-iceoryx2"), "{note}");
+    );
 }
 
 #[test]
