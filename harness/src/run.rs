@@ -124,8 +124,11 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
         &settings,
         &mut emit,
     ) {
+        crate::runner::end_servers(Instant::now() + Duration::from_secs(5));
         return code;
     }
+    // The peers' `serve` processes kept between case runs.
+    crate::runner::end_servers(Instant::now() + Duration::from_secs(5));
     summary.duration = started.elapsed();
     if let Err(e) = report.finish(&summary) {
         return fail(BAD_INPUT, format!("cannot write the report: {e}"));

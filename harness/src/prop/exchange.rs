@@ -49,7 +49,7 @@ struct Held(Foreign, Duration);
 
 impl Drop for Held {
     fn drop(&mut self) {
-        self.0.finish(Instant::now() + self.1);
+        self.0.finish(Instant::now() + self.1, false);
     }
 }
 
@@ -66,7 +66,7 @@ impl Exchange {
 
     /// Ends the attaching peer's processes.
     pub(crate) fn finish(&mut self) {
-        self.attacher.finish(self.deadline());
+        self.attacher.finish(self.deadline(), false);
     }
 
     fn deadline(&self) -> Instant {

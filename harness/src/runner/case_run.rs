@@ -309,7 +309,8 @@ impl Run {
                 }
             }
             Some(Actor::Foreign(mut peer)) => {
-                peer.finish(deadline);
+                // The actor's own end: its process goes.
+                peer.finish(deadline, false);
                 Ok(())
             }
             Some(Actor::Local(_)) if matches!(op, Request::Exit) => Ok(()),
@@ -355,7 +356,7 @@ impl Run {
                         child.kill();
                     }
                 }
-                Actor::Foreign(peer) => peer.finish(grace),
+                Actor::Foreign(peer) => peer.finish(grace, true),
                 Actor::Local(_) => {}
             }
         }

@@ -8,8 +8,17 @@
 //! attached). Checks that a peer's command line has no word for (`probe`,
 //! `check-parts`, `view`, `mode`) are made by the runner attaching in
 //! Rust, so they still check what the peer did.
+//!
+//! A peer that offers `serve` answers its `peer` commands in one process;
+//! since each served command attaches, acts and closes as a separate
+//! process would (PEER-PROTOCOL), that process is kept for the next case
+//! run of the same peer ([`end_servers`] ends them all), so a run starts
+//! each peer's interpreter about once instead of once per case. A case in
+//! which the actor itself exits (`exit`, `kill-self`) ends its server, so
+//! what happens when the process goes stays part of that case.
 
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -196,6 +205,33 @@ pub(crate) fn is_foreign(who: &str, side: Side) -> bool {
     }
 }
 
+/// `serve` processes waiting for their next case run, by peer command line.
+static SERVERS: Mutex<Vec<(Vec<String>, ChildProc)>> = Mutex::new(Vec::new());
+
+/// A kept `serve` process of the peer run by `argv`, if one is waiting and
+/// still alive.
+fn kept_server(argv: &[String]) -> Option<ChildProc> {
+    let mut servers = SERVERS.lock().unwrap_or_else(|e| e.into_inner());
+    while let Some(i) = servers.iter().position(|(a, _)| a == argv) {
+        let (_, mut server) = servers.swap_remove(i);
+        if server.wait(Instant::now()).is_none() {
+            return Some(server);
+        }
+    }
+    None
+}
+
+/// Ends every kept `serve` process (at the end of a run).
+pub(crate) fn end_servers(deadline: Instant) {
+    let servers = std::mem::take(&mut *SERVERS.lock().unwrap_or_else(|e| e.into_inner()));
+    for (_, mut server) in servers {
+        server.close_stdin();
+        if server.wait(deadline).is_none() {
+            server.kill();
+        }
+    }
+}
+
 /// A foreign actor in one case run.
 pub(crate) struct Foreign {
     spec: PeerSpec,
@@ -374,25 +410,33 @@ impl Foreign {
     fn served(&mut self, args: &[String], deadline: Instant) -> Result<Reply, String> {
         let name = self.spec.name.clone();
         if self.server.is_none() {
+            self.server = kept_server(&self.spec.argv);
+        }
+        if self.server.is_none() {
             let mut c = Command::new(&self.spec.argv[0]);
             c.args(&self.spec.argv[1..]).arg("serve");
             self.server = Some(ChildProc::spawn_command(c).map_err(|e| e.to_string())?);
         }
         let server = self.server.as_mut().expect("started above");
         let request = serde_json::to_string(args).expect("words serialise");
-        server
+        let answer = server
             .send_line(&request, deadline)
-            .map_err(|e| format!("{name} serve: {e}"))?;
-        let line = match server.read_line(deadline) {
-            Ok(Some(line)) => line,
-            Ok(None) => return Err(format!("{name} serve ended: {}", server.stderr().trim())),
+            .map_err(|e| format!("{name} serve: {e}"))
+            .and_then(|()| match server.read_line(deadline) {
+                Ok(Some(line)) => serde_json::from_str::<Served>(&line)
+                    .map_err(|e| format!("{name} serve answered {line:?}: {e}")),
+                Ok(None) => Err(format!("{name} serve ended: {}", server.stderr().trim())),
+                Err(e) => Err(format!("{name} serve: {e}")),
+            });
+        let served = match answer {
+            Ok(served) => served,
             Err(e) => {
+                // A server that failed once is never kept for another case.
                 server.kill();
-                return Err(format!("{name} serve: {e}"));
+                self.server = None;
+                return Err(e);
             }
         };
-        let served: Served = serde_json::from_str(&line)
-            .map_err(|e| format!("{name} serve answered {line:?}: {e}"))?;
         Ok(match served.code {
             0 => Reply::Ok(match served.stdout.trim() {
                 "" => "ok".to_owned(),
@@ -403,12 +447,18 @@ impl Foreign {
     }
 
     /// Closes the held creator's stdin and waits for it to unlink and exit;
-    /// ends the `serve` process.
-    pub(crate) fn finish(&mut self, deadline: Instant) {
+    /// keeps the `serve` process for the next case run (`keep`, when it is
+    /// still alive), or ends it.
+    pub(crate) fn finish(&mut self, deadline: Instant, keep: bool) {
         if let Some(mut server) = self.server.take() {
-            server.close_stdin();
-            if server.wait(deadline).is_none() {
-                server.kill();
+            if keep && server.wait(Instant::now()).is_none() {
+                let mut servers = SERVERS.lock().unwrap_or_else(|e| e.into_inner());
+                servers.push((self.spec.argv.clone(), server));
+            } else {
+                server.close_stdin();
+                if server.wait(deadline).is_none() {
+                    server.kill();
+                }
             }
         }
         if let Some(mut held) = self.held.take() {

@@ -28,7 +28,7 @@ mod serve;
 use std::time::Duration;
 
 pub(crate) use case_run::{Cast, run_case};
-pub(crate) use foreign::{Foreign, PeerSpec, Side};
+pub(crate) use foreign::{Foreign, PeerSpec, Side, end_servers};
 pub(crate) use queue_run::{Ends, run_queue_case};
 pub(crate) use serve::serve;
 
