@@ -135,6 +135,9 @@ pub const CHARTS: [ChartSpec; 2] = [
         title: "Hand-off: the child holds a usable array (median time)",
         lines: &[
             ("handoff/shared", "shared (descriptor + attach)", false),
+            ("handoff/pool", "lent from a pool", false),
+            ("handoff/iceoryx2_event", "iceoryx2, event-driven", false),
+            ("handoff/iceoryx2_poll", "iceoryx2, busy-polling", false),
             ("handoff/pipe", "copied through a pipe", false),
             ("handoff/unix_socket", "copied through a Unix socket", false),
             (
@@ -149,10 +152,16 @@ pub const CHARTS: [ChartSpec; 2] = [
         title: "End to end: producer fills, consumer sums (median time)",
         lines: &[
             ("end_to_end/shared", "shared", false),
+            ("end_to_end/pool", "lent from a pool", false),
             ("end_to_end/pipe", "copied through a pipe", false),
             (
                 "end_to_end/in_process_floor",
                 "floor: fill + sum in one process",
+                true,
+            ),
+            (
+                "end_to_end/two_thread_floor",
+                "floor: fill and sum in two threads",
                 true,
             ),
         ],
@@ -190,6 +199,9 @@ pub fn draw_svg(title: &str, lines: &[Line]) -> Result<String, String> {
         RGBColor(0x1b, 0x6a, 0xc9),
         RGBColor(0xd9, 0x5f, 0x02),
         RGBColor(0x2c, 0xa0, 0x2c),
+        RGBColor(0x9c, 0x27, 0xb0),
+        RGBColor(0xe6, 0xa1, 0x00),
+        RGBColor(0x00, 0x96, 0x88),
     ];
     // Floors are dashed and grey on every chart.
     let floor = RGBColor(0x55, 0x55, 0x55);
