@@ -166,7 +166,10 @@ impl Pool {
         }
     }
 
-    fn check(&self, pool: PoolRef) -> Result<()> {
+    /// That `pool` is a slot this pool has out with that generation.
+    ///
+    /// Errors: [`Error::InvalidArgument`] otherwise.
+    pub(crate) fn check(&self, pool: PoolRef) -> Result<()> {
         let slot = usize::try_from(pool.slot).unwrap_or(usize::MAX);
         if pool.id != self.id || self.lent.get(slot).copied().flatten() != Some(pool.generation) {
             return Err(Error::InvalidArgument(format!(

@@ -268,3 +268,25 @@ fn a_batch_of_loans_arrives_in_order_after_single_ones() {
         "the end message counts all three"
     );
 }
+
+#[test]
+fn a_loan_is_lent_only_from_its_own_pool_and_only_while_out() {
+    let mut pool = Pool::create(1, 4).unwrap();
+    let mut other = Pool::create(1, 4).unwrap();
+    let loan = pool.lend(&[4], u8s()).unwrap().unwrap();
+    let mut wire = Vec::new();
+    let mut tx = Sender::new(&mut wire).unwrap();
+    let kind = |r: crate::error::Result<()>| r.unwrap_err().kind();
+    assert_eq!(kind(tx.lend(&mut other, &loan)), ErrorKind::InvalidArgument);
+    assert_eq!(
+        kind(tx.lend_all(&mut other, std::slice::from_ref(&loan))),
+        ErrorKind::InvalidArgument
+    );
+    pool.reclaim(loan.pool_ref()).unwrap();
+    assert_eq!(
+        kind(tx.lend(&mut pool, &loan)),
+        ErrorKind::InvalidArgument,
+        "returned"
+    );
+    assert_eq!(tx.sent(), 0, "nothing was written");
+}

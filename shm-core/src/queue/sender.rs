@@ -141,10 +141,14 @@ impl<W: Write> Sender<W> {
     /// (its lease says it lends on this stream, so that a crash of this
     /// process loses nothing still in the stream), and the slot comes back
     /// on the back channel.
+    ///
+    /// Errors: [`Error::InvalidArgument`] after [`finish`](Self::finish) or
+    /// for a loan that is not out from `pool`; the write's [`Error::Os`].
     pub fn lend(&mut self, pool: &mut Pool, loan: &Loan) -> Result<()> {
         if self.finished {
             return Err(Error::InvalidArgument("the stream has ended".into()));
         }
+        pool.check(loan.pool_ref())?;
         self.bind(pool);
         write_line(
             &mut self.out,
@@ -164,6 +168,9 @@ impl<W: Write> Sender<W> {
     pub fn lend_all(&mut self, pool: &mut Pool, loans: &[Loan]) -> Result<()> {
         if self.finished {
             return Err(Error::InvalidArgument("the stream has ended".into()));
+        }
+        for loan in loans {
+            pool.check(loan.pool_ref())?;
         }
         self.bind(pool);
         let mut batch = String::new();

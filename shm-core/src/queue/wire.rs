@@ -178,7 +178,7 @@ struct ArrayLine<'a> {
     pool: Option<PoolLine>,
 }
 
-/// A pool slot as serde writes it (as [`pool_value`] does).
+/// A pool slot as serde writes it: the id as 16 hex digits.
 #[derive(serde::Serialize)]
 struct PoolLine {
     id: String,
@@ -199,7 +199,7 @@ impl PoolLine {
 /// A pool slot as JSON: the id as 16 hex digits (any JSON reader keeps
 /// it exact), the slot and generation as numbers.
 fn pool_value(p: &PoolRef) -> Value {
-    json!({"id": format!("{:016x}", p.id), "slot": p.slot, "generation": p.generation})
+    serde_json::to_value(PoolLine::of(p)).expect("a pool slot always serialises")
 }
 
 fn pool_ref(value: Option<&Value>) -> Result<PoolRef> {
