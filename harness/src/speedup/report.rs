@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::iceoryx::IceoryxFigures;
 use super::producer::Figures;
-use super::python::{Python, PythonFigures};
+use super::python::{Pair, Python, PythonFigures};
 use super::workload::Workload;
 
 /// Everything measured in one run of `speedup`.
@@ -229,105 +229,38 @@ impl Report<'_> {
             "\nHand-off: the arrays exist before the clock starts; it stops when the consumer\n\
              holds all of them as usable arrays."
         );
-        let base = r.handoff_shared;
-        table(
-            &mut out,
-            "vs Rust shared",
-            &[
-                ("Rust", "copied through a pipe", Some(r.handoff_copied)),
-                ("Rust", "shared by descriptor", Some(r.handoff_shared)),
-                ("Rust", "moved on the queue", Some(r.handoff_queue)),
-                ("Rust", "lent from a pool", Some(r.handoff_pool)),
-                (
-                    "Rust",
-                    "iceoryx2, event-driven",
-                    ice.map(|i| i.event.handoff_s),
-                ),
-                (
-                    "Rust",
-                    "iceoryx2, busy-polling",
-                    ice.map(|i| i.poll.handoff_s),
-                ),
-                (
-                    "Python",
-                    "pickled through a Queue",
-                    py.map(|p| p.handoff.copied_s),
-                ),
-                (
-                    "Python",
-                    "shared_memory by name",
-                    py.map(|p| p.handoff.shared_s),
-                ),
-                (
-                    "Python",
-                    "moved on the queue twin",
-                    py.map(|p| p.handoff.queue_s),
-                ),
-                (
-                    "Python",
-                    "iceoryx2, event-driven",
-                    py.and_then(|p| p.handoff.iceoryx2_event_s),
-                ),
-                (
-                    "Python",
-                    "iceoryx2, busy-polling",
-                    py.and_then(|p| p.handoff.iceoryx2_poll_s),
-                ),
-            ],
-            base,
-        );
+        let mut rows = vec![
+            ("Rust", "copied through a pipe", Some(r.handoff_copied)),
+            ("Rust", "shared by descriptor", Some(r.handoff_shared)),
+            ("Rust", "moved on the queue", Some(r.handoff_queue)),
+            ("Rust", "lent from a pool", Some(r.handoff_pool)),
+        ];
+        rows.extend(iceoryx_rows(
+            "Rust",
+            ice.map(|i| i.event.handoff_s),
+            ice.map(|i| i.poll.handoff_s),
+        ));
+        rows.extend(python_rows(py.map(|p| &p.handoff)));
+        table(&mut out, "vs Rust shared", &rows, r.handoff_shared);
 
         let _ = writeln!(
             out,
             "\nEnd-to-end: the producer fills every array, the consumer sums every element."
         );
-        table(
-            &mut out,
-            "vs the floor",
-            &[
-                ("Rust", "copied through a pipe", Some(r.end_to_end_copied)),
-                ("Rust", "shared by descriptor", Some(r.end_to_end_shared)),
-                ("Rust", "moved on the queue", Some(r.end_to_end_queue)),
-                ("Rust", "lent from a pool", Some(r.end_to_end_pool)),
-                (
-                    "Rust",
-                    "iceoryx2, event-driven",
-                    ice.map(|i| i.event.end_to_end_s),
-                ),
-                (
-                    "Rust",
-                    "iceoryx2, busy-polling",
-                    ice.map(|i| i.poll.end_to_end_s),
-                ),
-                ("Rust", "one process (the floor)", Some(r.in_process_floor)),
-                (
-                    "Python",
-                    "pickled through a Queue",
-                    py.map(|p| p.end_to_end.copied_s),
-                ),
-                (
-                    "Python",
-                    "shared_memory by name",
-                    py.map(|p| p.end_to_end.shared_s),
-                ),
-                (
-                    "Python",
-                    "moved on the queue twin",
-                    py.map(|p| p.end_to_end.queue_s),
-                ),
-                (
-                    "Python",
-                    "iceoryx2, event-driven",
-                    py.and_then(|p| p.end_to_end.iceoryx2_event_s),
-                ),
-                (
-                    "Python",
-                    "iceoryx2, busy-polling",
-                    py.and_then(|p| p.end_to_end.iceoryx2_poll_s),
-                ),
-            ],
-            r.in_process_floor,
-        );
+        let mut rows = vec![
+            ("Rust", "copied through a pipe", Some(r.end_to_end_copied)),
+            ("Rust", "shared by descriptor", Some(r.end_to_end_shared)),
+            ("Rust", "moved on the queue", Some(r.end_to_end_queue)),
+            ("Rust", "lent from a pool", Some(r.end_to_end_pool)),
+        ];
+        rows.extend(iceoryx_rows(
+            "Rust",
+            ice.map(|i| i.event.end_to_end_s),
+            ice.map(|i| i.poll.end_to_end_s),
+        ));
+        rows.push(("Rust", "one process (the floor)", Some(r.in_process_floor)));
+        rows.extend(python_rows(py.map(|p| &p.end_to_end)));
+        table(&mut out, "vs the floor", &rows, r.in_process_floor);
 
         let mut line = format!(
             "\nShared is faster than copied by {} (hand-off) and {} (end-to-end) in Rust",
@@ -358,8 +291,38 @@ impl Report<'_> {
     }
 }
 
+/// A table row: language, how, and the seconds if measured.
+type Row = (&'static str, &'static str, Option<f64>);
+
+/// iceoryx2's two rows for `lang`.
+fn iceoryx_rows(lang: &'static str, event: Option<f64>, poll: Option<f64>) -> [Row; 2] {
+    [
+        (lang, "iceoryx2, event-driven", event),
+        (lang, "iceoryx2, busy-polling", poll),
+    ]
+}
+
+/// CPython's rows of one table, from its figures for that workload.
+fn python_rows(pair: Option<&Pair>) -> Vec<Row> {
+    let mut rows = vec![
+        (
+            "Python",
+            "pickled through a Queue",
+            pair.map(|p| p.copied_s),
+        ),
+        ("Python", "shared_memory by name", pair.map(|p| p.shared_s)),
+        ("Python", "moved on the queue twin", pair.map(|p| p.queue_s)),
+    ];
+    rows.extend(iceoryx_rows(
+        "Python",
+        pair.and_then(|p| p.iceoryx2_event_s),
+        pair.and_then(|p| p.iceoryx2_poll_s),
+    ));
+    rows
+}
+
 /// Rows of `(language, how, seconds)` with a ratio column against `base`.
-fn table(out: &mut String, ratio_head: &str, rows: &[(&str, &str, Option<f64>)], base: f64) {
+fn table(out: &mut String, ratio_head: &str, rows: &[Row], base: f64) {
     let _ = writeln!(
         out,
         "  {:<8}{:<26}{:>10}  {:>15}",
