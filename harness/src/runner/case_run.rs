@@ -9,7 +9,7 @@ use shm_core::{DType, Descriptor, Scalar};
 use super::foreign::{Foreign, PeerSpec, Side, is_foreign, not_applicable};
 use super::process::{ChildProc, Exit, Lost};
 use super::resolve::{Context, resolve};
-use super::{CaseRun, Mode, Outcome, Settings};
+use super::{CaseRun, Mode, Settings, outcome_of};
 use crate::cases::{Case, Step, StepOp};
 use crate::request::{Reply, Request};
 use crate::worker::Worker;
@@ -33,14 +33,9 @@ pub(crate) fn run_case(case: &Case, mode: Mode, cast: &Cast, settings: &Settings
         Cast::Rust => None,
         Cast::Foreign(peer, side) => not_applicable(case, peer, *side),
     };
-    let (outcome, message) = if let Some(reason) = case.not_here.clone().or(not_applicable) {
-        (Outcome::Skipped, reason)
-    } else {
-        match run_all(case, mode, cast, settings.timeout) {
-            Ok(()) => (Outcome::Passed, String::new()),
-            Err(message) => (Outcome::Failed, message),
-        }
-    };
+    let (outcome, message) = outcome_of(case.not_here.clone().or(not_applicable), || {
+        run_all(case, mode, cast, settings.timeout)
+    });
     CaseRun {
         case: case.name.clone(),
         description: case.description.clone(),

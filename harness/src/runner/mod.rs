@@ -95,6 +95,21 @@ pub(crate) struct CaseRun {
     pub(crate) duration: Duration,
 }
 
+/// A run's outcome and message: skipped for `skip`'s reason, if any, else
+/// passed or failed as `run` returns.
+pub(crate) fn outcome_of(
+    skip: Option<String>,
+    run: impl FnOnce() -> Result<(), String>,
+) -> (Outcome, String) {
+    match skip {
+        Some(reason) => (Outcome::Skipped, reason),
+        None => match run() {
+            Ok(()) => (Outcome::Passed, String::new()),
+            Err(message) => (Outcome::Failed, message),
+        },
+    }
+}
+
 /// Settings that hold for a whole run.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {

@@ -20,7 +20,7 @@ use shm_core::segment::Segment;
 use shm_core::{Descriptor, Error};
 
 use super::process::ChildProc;
-use super::{CaseRun, Mode, Outcome, Settings};
+use super::{CaseRun, Mode, Settings, outcome_of};
 use crate::cases::{End, QueueAct, QueueCase};
 #[cfg(unix)]
 use crate::exit::Kind;
@@ -89,14 +89,11 @@ impl Ends {
 pub(crate) fn run_queue_case(case: &QueueCase, ends: &Ends, settings: &Settings) -> CaseRun {
     let started = Instant::now();
     let fork_here = !cfg!(unix) && matches!(ends.mode, Mode::Fork);
-    let (outcome, message) = match case.not_here.clone() {
-        Some(reason) => (Outcome::Skipped, reason),
-        None if fork_here => (Outcome::Skipped, "fork mode needs Unix".into()),
-        None => match run(case, ends, settings) {
-            Ok(()) => (Outcome::Passed, String::new()),
-            Err(message) => (Outcome::Failed, message),
-        },
-    };
+    let skip = case
+        .not_here
+        .clone()
+        .or_else(|| fork_here.then(|| "fork mode needs Unix".to_owned()));
+    let (outcome, message) = outcome_of(skip, || run(case, ends, settings));
     CaseRun {
         case: case.name.clone(),
         description: case.description.clone(),
@@ -351,19 +348,7 @@ impl QueueRun {
             {
                 break;
             }
-            let line = match sender.read_line(self.deadline) {
-                Ok(Some(line)) => line,
-                Ok(None) => {
-                    let exit = sender.wait(self.deadline);
-                    return Err(format!(
-                        "the sender's stream stopped after {} lines ({}): {}",
-                        self.stream.len(),
-                        exit.map(|e| e.to_string()).unwrap_or_default(),
-                        sender.stderr().trim()
-                    ));
-                }
-                Err(e) => return Err(format!("the sender: {e}")),
-            };
+            let line = next_line(sender, self.deadline, "the sender", self.stream.len())?;
             self.take_sent(line)?;
         }
         Ok(())
@@ -650,19 +635,8 @@ impl QueueRun {
     fn lines(&mut self, upto: u64) -> Result<(), String> {
         while (self.lines.len() as u64) < upto {
             let receiver = self.receiver.as_mut().ok_or("no receiver")?;
-            match receiver.read_line(self.deadline) {
-                Ok(Some(line)) => self.take_printed(line)?,
-                Ok(None) => {
-                    let exit = receiver.wait(self.deadline);
-                    return Err(format!(
-                        "the receiver stopped after {} lines ({}): {}",
-                        self.lines.len(),
-                        exit.map(|e| e.to_string()).unwrap_or_default(),
-                        receiver.stderr().trim()
-                    ));
-                }
-                Err(e) => return Err(format!("the receiver: {e}")),
-            }
+            let line = next_line(receiver, self.deadline, "the receiver", self.lines.len())?;
+            self.take_printed(line)?;
         }
         self.drain()?;
         self.check_lines(upto)
@@ -729,6 +703,28 @@ impl QueueRun {
             }
         }
         left
+    }
+}
+
+/// The next line `end` writes by `deadline`, or how it stopped: `who`, the
+/// `before` lines it wrote first, its exit and its stderr.
+fn next_line(
+    end: &mut ChildProc,
+    deadline: Instant,
+    who: &str,
+    before: usize,
+) -> Result<String, String> {
+    match end.read_line(deadline) {
+        Ok(Some(line)) => Ok(line),
+        Ok(None) => {
+            let exit = end.wait(deadline);
+            Err(format!(
+                "{who} stopped after {before} lines ({}): {}",
+                exit.map(|e| e.to_string()).unwrap_or_default(),
+                end.stderr().trim()
+            ))
+        }
+        Err(e) => Err(format!("{who}: {e}")),
     }
 }
 
