@@ -16,13 +16,22 @@
 //!
 //! # Names
 //!
-//! `ShmemConf` passes its `os_id` to `shm_open` unchanged, while shm-core
-//! (like Python) opens `"/" + name`. So this peer uses `os_id = "/" + name`
-//! for a descriptor's `name`, and prints the `os_id` without its slash.
-//! Without `--name` the crate draws its own id, `/shmem_` and up to 16
-//! upper-case hex digits, which is the valid shm-core name `shmem_...`. A
-//! bare `os_id` (`"name"`) reaches the same object on Linux, where glibc
-//! drops leading slashes, but not on macOS.
+//! On Unix `ShmemConf` passes its `os_id` to `shm_open` unchanged, while
+//! shm-core (like Python) opens `"/" + name`. So this peer uses
+//! `os_id = "/" + name` for a descriptor's `name`, and prints the `os_id`
+//! without its slash. Without `--name` the crate draws its own id, `/shmem_`
+//! and up to 16 upper-case hex digits, which is the valid shm-core name
+//! `shmem_...`. A bare `os_id` (`"name"`) reaches the same object on Linux,
+//! where glibc drops leading slashes, but not on macOS.
+//!
+//! On Windows the crate names its file mapping with the `os_id` as given,
+//! and shm-core (like CPython) names it `name`, with no slash: so there the
+//! `os_id` is the bare name, and without `--name` this peer draws one with
+//! shm-core's generator (the crate's own `/shmem_...` would keep its slash
+//! in the object's name). The crate backs its mappings with a file under
+//! `%TEMP%\shared_memory-rs` and opens by that file first; a mapping it did
+//! not make has no such file, so `peer` opens with `allow_raw(true)`, which
+//! falls back to `OpenFileMappingW` by name.
 //!
 //! # Behaviour
 //!
@@ -121,7 +130,11 @@ fn shmem_error(e: ShmemError, name: &str) -> Error {
 
 /// The `os_id` that reaches shm-core's object for `name`.
 fn os_id(name: &str) -> String {
-    format!("/{name}")
+    if cfg!(windows) {
+        name.to_owned()
+    } else {
+        format!("/{name}")
+    }
 }
 
 fn create(args: &CreateArgs) -> ExitCode {
@@ -133,6 +146,8 @@ fn create(args: &CreateArgs) -> ExitCode {
         let mut conf = ShmemConf::new().size(size);
         if let Some(n) = &args.name {
             conf = conf.os_id(os_id(shm_core::name::validate(n)?));
+        } else if cfg!(windows) {
+            conf = conf.os_id(os_id(&shm_core::name::generate()?));
         }
         let wanted = args.name.clone().unwrap_or_else(|| "(generated)".into());
         let shmem = conf.create().map_err(|e| shmem_error(e, &wanted))?;
@@ -160,10 +175,11 @@ fn open(d: &Descriptor) -> Result<Mapped, Error> {
     let Some(name) = d.name() else {
         return Ok(Mapped::new(None, d.clone())); // an empty Wetlands array has no segment
     };
-    let shmem = ShmemConf::new()
-        .os_id(os_id(name))
-        .open()
-        .map_err(|e| shmem_error(e, name))?;
+    let conf = ShmemConf::new().os_id(os_id(name));
+    // Windows: a mapping without the crate's backing file is opened by name.
+    #[cfg(windows)]
+    let conf = conf.allow_raw(true);
+    let shmem = conf.open().map_err(|e| shmem_error(e, name))?;
     let d = d.check_size(shmem.len(), shm_core::segment::EXACT_SIZES)?;
     Ok(Mapped::new(Some(shmem), d))
 }

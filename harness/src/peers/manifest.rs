@@ -23,6 +23,7 @@
 //! [[deviation]]                         # a documented difference: reported as skipped
 //! case = "permissions"                  # with the reason (`warning: ...` for warnings)
 //! side = "creates"
+//! os = ["windows"]                      # optional, as a case's `os` (default: everywhere)
 //! reason = "warning: ..."
 //! ```
 //!
@@ -136,12 +137,15 @@ pub(crate) struct SideRule {
     reason: String,
 }
 
-/// A documented difference of one case on one side.
+/// A documented difference of one case on one side, where `os` says (all
+/// OSes when it is absent).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Deviation {
     case: String,
     side: SideName,
+    #[serde(default)]
+    os: Option<Vec<String>>,
     reason: String,
 }
 
@@ -286,6 +290,7 @@ impl Manifest {
             deviations: self
                 .deviation
                 .iter()
+                .filter(|d| os_matches(&d.os))
                 .map(|d| (d.case.clone(), d.side.into(), d.reason.clone()))
                 .collect(),
         }
@@ -364,6 +369,11 @@ reason = "never here"
 case = "permissions"
 side = "creates"
 reason = "warning: 0666"
+[[deviation]]
+case = "create-taken-name"
+side = "creates"
+os = ["no-such-os"]
+reason = "elsewhere only"
 "#;
         let spec = Manifest::parse("x.toml", text)
             .unwrap()
@@ -375,6 +385,7 @@ reason = "warning: 0666"
             spec.side_unsupported.is_none(),
             "the rule is for another OS"
         );
-        assert_eq!(spec.deviations.len(), 1);
+        assert_eq!(spec.deviations.len(), 1, "the second is for another OS");
+        assert_eq!(spec.deviations[0].0, "permissions");
     }
 }
