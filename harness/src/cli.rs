@@ -127,6 +127,9 @@ pub struct MatrixArgs {
     /// Include the peer this manifest describes (repeatable).
     #[arg(long = "peer-manifest", value_name = "PATH")]
     pub peer_manifests: Vec<std::path::PathBuf>,
+    /// Count only cases whose name contains TEXT (repeatable: any matches).
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub filters: Vec<String>,
     /// Python interpreter for Python peers.
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
@@ -238,7 +241,9 @@ pub struct CreateArgs {
     /// Value written to every element (default 0).
     #[arg(long, allow_hyphen_values = true)]
     pub fill: Option<String>,
-    /// Leave the segment in place and exit at once (hand it over).
+    /// Leave the segment in place and exit at once (hand it over). On
+    /// Windows the mapping lives only while a handle is open, so it is gone
+    /// when this exits unless another process holds it.
     #[arg(long)]
     pub keep: bool,
     /// Print the Wetlands `wetlands.numpy-shm` payload instead of the
@@ -333,3 +338,4 @@ pub struct QueueRecvArgs {
     #[arg(long, value_name = "K", conflicts_with = "take")]
     pub stall_after: Option<u64>,
 }
+

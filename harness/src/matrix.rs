@@ -50,7 +50,7 @@ pub(crate) fn matrix(args: &MatrixArgs) -> ExitCode {
     let catalogue = match cases::load(None) {
         Ok(c) => c
             .into_iter()
-            .filter(|c| c.group.is_none())
+            .filter(|c| c.group.is_none() && cases::selected(&c.name, &args.filters, false))
             .collect::<Vec<_>>(),
         Err(e) => return fail(BAD_INPUT, e),
     };
