@@ -176,8 +176,10 @@ fn run_everything(
                 }
             }
             Err(reason) => {
-                for case in queues {
-                    emit(unavailable_queue(case, &reason))?;
+                for sends in [true, false] {
+                    for case in queues {
+                        emit(unavailable_queue(case, sends, &reason))?;
+                    }
                 }
             }
         }
@@ -230,14 +232,15 @@ fn unavailable(case: &Case, peer: &str, side: Side, reason: &str) -> CaseRun {
     )
 }
 
-/// A queue case whose Python twin cannot start, as [`unavailable`].
-fn unavailable_queue(case: &QueueCase, reason: &str) -> CaseRun {
+/// A queue case whose Python twin cannot start on the end `sends` says,
+/// as [`unavailable`].
+fn unavailable_queue(case: &QueueCase, sends: bool, reason: &str) -> CaseRun {
     let message = format!("the queue's Python twin is unavailable: {reason}");
     not_run(
         &case.name,
         &case.description,
         &case.file,
-        "python".into(),
+        Ends::twin_label(sends),
         message,
         reason,
     )

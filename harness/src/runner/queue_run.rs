@@ -24,7 +24,9 @@ use super::{CaseRun, Mode, Settings, outcome_of};
 use crate::cases::{End, QueueAct, QueueCase};
 #[cfg(unix)]
 use crate::exit::Kind;
-use crate::queue::{Plan, RecvHow, recv_on, send_on, send_pooled};
+use crate::queue::{Plan, RecvHow};
+#[cfg(unix)]
+use crate::queue::{recv_on, send_on, send_pooled};
 
 /// How long the ends get to exit after a run before they are killed.
 const GRACE: Duration = Duration::from_secs(5);
@@ -71,17 +73,23 @@ impl Ends {
     /// The twin on one end (`sends`: the sender), spawned Rust on the other.
     pub(crate) fn twin(argv: &[String], sends: bool) -> Ends {
         let twin = QueueEnd::Twin(argv.to_vec());
-        let (sender, receiver, word) = if sends {
-            (twin, QueueEnd::Spawn, "sends")
+        let (sender, receiver) = if sends {
+            (twin, QueueEnd::Spawn)
         } else {
-            (QueueEnd::Spawn, twin, "receives")
+            (QueueEnd::Spawn, twin)
         };
         Ends {
             sender,
             receiver,
             mode: Mode::Spawn,
-            peer: Some(format!("python {word}")),
+            peer: Some(Ends::twin_label(sends)),
         }
+    }
+
+    /// The report's peer column for the twin's runs: `python sends` or
+    /// `python receives`.
+    pub(crate) fn twin_label(sends: bool) -> String {
+        format!("python {}", if sends { "sends" } else { "receives" })
     }
 }
 
