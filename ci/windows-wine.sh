@@ -7,14 +7,21 @@
 # Steps (each a function below, reported in a table at the end):
 #   packages   apt-get installs what is missing (rustc-web, cargo-web,
 #              rust-web-src, gcc-mingw-w64-x86-64, wine64)
-#   build      shm-core's test executables and shm-harness.exe, with
-#              -Zbuild-std (no prebuilt Windows std can be had here)
+#   build      shm-core's and the harness's test executables, shm-harness.exe
+#              and shared_memory_peer.exe, with -Zbuild-std (no prebuilt
+#              Windows std can be had here)
 #   shim       bcryptprimitives.dll with ProcessPrng (ci/processprng.c says why)
 #   prefix     a private Wine prefix under the target directory
 #   unit       shm-core's unit and integration tests, run under Wine
+#   harness    the harness's unit tests and its Rust-only integration tests
+#              ($HARNESS_TESTS); `peers` and `interop` drive Python peers,
+#              and no Windows CPython can be had here: GitHub's Windows job
+#              runs them
 #   smoke      create / peer set / peer sum / unlink across Wine processes
 #   catalogue  `shm-harness.exe run --mode spawn` over the whole catalogue
 #              (on by default; SHM_WINE_CATALOGUE=0 skips it)
+#   sharedmem  the catalogue both ways against shared_memory_peer.exe (the
+#              shared_memory crate's Windows mappings)
 #
 # Environment: SHM_WINE_TARGET_DIR (default: target/windows in the repo),
 # SHM_WINE_PREFIX (default: wineprefix in that directory), SHM_WINE_CATALOGUE=0
@@ -61,6 +68,9 @@ unset DISPLAY
 
 # The test executables cargo built, one path a line (written by `build`).
 UNIT_LIST=$LOGS/unit-exes.txt
+HARNESS_LIST=$LOGS/harness-exes.txt
+# The harness's integration tests that need no Python.
+HARNESS_TESTS="cli runner catalogue robustness speedup prop"
 # The report table, one line a step, and each step's outcome as NAME=OUTCOME
 # words (pass, fail, skip).
 REPORT=""
@@ -108,14 +118,29 @@ step_packages() {
     log "  $("$WINE" --version)"
 }
 
+# test_exes JSON LIST: the test executables a `cargo test --no-run
+# --message-format=json` log names, into LIST; fails if there are none.
+test_exes() {
+    # Test executables only: the log also names the binaries they run.
+    grep '"test":true},"features"' "$1" | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' >"$2"
+    [ -s "$2" ] || check_fail "cargo named no test executables in $1"
+}
+
 step_build() {
+    local t tests=""
     "$CARGO" test --no-run -p shm-core --lib --tests "${BUILD_STD[@]}" \
         --message-format=json-render-diagnostics >"$LOGS/build-tests.json"
-    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' "$LOGS/build-tests.json" >"$UNIT_LIST"
-    "$CARGO" build -p harness --bin shm-harness "${BUILD_STD[@]}"
+    test_exes "$LOGS/build-tests.json" "$UNIT_LIST"
+    for t in $HARNESS_TESTS; do tests="$tests --test $t"; done
+    # shellcheck disable=SC2086 # one flag or name a word
+    "$CARGO" test --no-run -p harness --lib $tests "${BUILD_STD[@]}" \
+        --message-format=json-render-diagnostics >"$LOGS/build-harness.json"
+    test_exes "$LOGS/build-harness.json" "$HARNESS_LIST"
+    "$CARGO" build -p harness --bin shm-harness --bin shared_memory_peer "${BUILD_STD[@]}"
     [ -f "$BIN/shm-harness.exe" ] || check_fail "no $BIN/shm-harness.exe"
-    [ -s "$UNIT_LIST" ] || check_fail "cargo named no test executables"
-    log "  built: shm-harness.exe and $(wc -l <"$UNIT_LIST") test executables"
+    [ -f "$BIN/shared_memory_peer.exe" ] || check_fail "no $BIN/shared_memory_peer.exe"
+    log "  built: shm-harness.exe, shared_memory_peer.exe and" \
+        "$(cat "$UNIT_LIST" "$HARNESS_LIST" | wc -l) test executables"
 }
 
 step_shim() {
@@ -131,21 +156,34 @@ step_shim() {
 step_prefix() {
     if [ -f "$WINEPREFIX/system.reg" ]; then
         log "  prefix exists: ${WINEPREFIX#"$ROOT"/}"
-        return 0
+    else
+        mkdir -p "$WINEPREFIX"
+        wine_run 300 wineboot --init
+        timeout 120 "$WINESERVER" -w
+        log "  prefix made: ${WINEPREFIX#"$ROOT"/}"
     fi
-    mkdir -p "$WINEPREFIX"
-    wine_run 300 wineboot --init
-    timeout 120 "$WINESERVER" -w
-    log "  prefix made: ${WINEPREFIX#"$ROOT"/}"
+    # One wineserver for the whole script (stopped by `cleanup`): left to
+    # itself it exits when its last process does, and a process starting in
+    # that moment fails with "wine client error: ... Connection reset".
+    "$WINESERVER" -p
+    log "  wineserver started, persistent until the end"
 }
 
-step_unit() {
+# run_tests LIST: runs each test executable LIST names under Wine.
+run_tests() {
     local exe status=0
     while IFS= read -r exe; do
         log "  -- ${exe##*/}"
-        wine_run 600 "$exe" --test-threads=2 </dev/null || status=1
-    done <"$UNIT_LIST"
+        wine_run 900 "$exe" --test-threads=2 </dev/null || status=1
+    done <"$1"
     return "$status"
+}
+
+step_unit() { run_tests "$UNIT_LIST"; }
+
+step_harness() {
+    log "  not here: the peers and interop tests (Python peers; GitHub's Windows job runs them)"
+    run_tests "$HARNESS_LIST"
 }
 
 # The cross-process check: one Wine process creates and holds a (5, 5)
@@ -238,6 +276,13 @@ step_catalogue() {
     wine_run 1800 "$BIN/shm-harness.exe" run --mode spawn --format human </dev/null
 }
 
+# The shared_memory crate on Windows, both ways: its mappings are backed by
+# files under %TEMP% and opened by that file first, so shm-core's mappings
+# are reached through its `allow_raw` fallback.
+step_sharedmem() {
+    wine_run 900 "$BIN/shm-harness.exe" run --peer shared_memory --format human </dev/null
+}
+
 # ---------------------------------------------------------------- main --
 
 report() { REPORT="$REPORT$(printf '%s' "$*")
@@ -293,12 +338,14 @@ run_step build packages
 run_step shim build
 run_step prefix shim
 run_step unit prefix
+run_step harness prefix
 run_step smoke prefix
 if [ "$CATALOGUE" = 1 ]; then
     run_step catalogue prefix
 else
     report "$(printf '%-10s skipped (SHM_WINE_CATALOGUE=0)' catalogue)"
 fi
+run_step sharedmem prefix
 
 log ""
 log "==> windows-wine report ($TARGET under $("$WINE" --version 2>/dev/null || echo wine))"

@@ -130,6 +130,7 @@ fn a_pool_name_reused_for_another_pool_is_mapped_anew() {
 }
 
 /// A lend message naming pool `name` with an id no pool has.
+#[cfg(unix)]
 fn lend_all_wire_of_gone_pool(name: &str) -> Vec<u8> {
     let d =
         crate::Descriptor::build(Some(name), &[4], u8s(), crate::Order::C, 16384, None).unwrap();

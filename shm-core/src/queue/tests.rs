@@ -1,8 +1,8 @@
-use super::wire::{MAX_LINE, Message};
+use super::wire::Message;
 use super::*;
+use crate::SharedArray;
 use crate::error::{Error, ErrorKind};
 use crate::lease;
-use crate::{Descriptor, SharedArray};
 
 fn lease_of(name: &str) -> Option<lease::Lease> {
     lease::list().into_iter().find(|l| l.name == name)
@@ -122,9 +122,9 @@ fn bad_lines_are_typed_errors_and_reading_goes_on() {
     let a = SharedArray::create(&[2], 7i32).unwrap();
     let d = a.descriptor().clone();
     let _guard = Unlink(vec![d.name().unwrap().to_owned()]);
-    let missing = Descriptor::new("shm_queue_test_missing", &[2], d.dtype()).unwrap();
+    let missing = crate::Descriptor::new("shm_queue_test_missing", &[2], d.dtype()).unwrap();
     // More than any page-rounded size of an 8-byte segment.
-    let undersized = Descriptor::new(d.name().unwrap(), &[1 << 16], d.dtype()).unwrap();
+    let undersized = crate::Descriptor::new(d.name().unwrap(), &[1 << 16], d.dtype()).unwrap();
     let mut text = Message::Open { stream: "s".into() }.to_line();
     text += "garbage\n";
     text += r#"{"type":"array","seq":0,"transfer":"copy","descriptor":{}}"#;
@@ -147,7 +147,7 @@ fn bad_lines_are_typed_errors_and_reading_goes_on() {
         pool: None,
     }
     .to_line();
-    text += &format!("{}\n", "x".repeat(MAX_LINE + 10));
+    text += &format!("{}\n", "x".repeat(super::wire::MAX_LINE + 10));
     text += &Message::Array {
         seq: 3,
         descriptor: d.clone(),
