@@ -12,6 +12,9 @@ use num_complex::Complex;
 
 use crate::dtype::{ByteOrder, DType, Kind};
 use crate::error::{Error, Result};
+use narrow::f16_nearest;
+
+mod narrow;
 
 /// A single element value.
 ///
@@ -276,7 +279,7 @@ fn narrow_f32(v: f64) -> Option<f32> {
 }
 
 fn narrow_f16(v: f64) -> Option<f16> {
-    let n = f16::from_f64(v);
+    let n = f16_nearest(v);
     (n.is_finite() || !v.is_finite()).then_some(n)
 }
 
@@ -328,7 +331,7 @@ fn shortest_f16(v: f16) -> String {
     }
     (0..17)
         .map(|p| format!("{x:.p$e}"))
-        .find(|s| s.parse::<f64>().map(f16::from_f64) == Ok(v))
+        .find(|s| s.parse::<f64>().map(f16_nearest) == Ok(v))
         .map(|s| float_text(s.parse::<f64>().expect("just parsed")))
         .unwrap_or_else(|| float_text(x))
 }
