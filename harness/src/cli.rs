@@ -2,6 +2,32 @@
 
 use clap::{Args, Parser, Subcommand};
 
+/// Parses this process's arguments as `T`. `--help` and `--version` print
+/// as clap prints them; a usage error prints one `error: ...` line on
+/// stderr, as every other error does (the peer protocol's rule), and exits
+/// 2 ([`crate::exit::BAD_INPUT`]).
+pub fn parse<T: Parser>() -> T {
+    match T::try_parse() {
+        Ok(parsed) => parsed,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprintln!("{}", one_line(&e.to_string()));
+            std::process::exit(i32::from(crate::exit::BAD_INPUT));
+        }
+    }
+}
+
+/// clap's error text up to its usage lines, as one line.
+fn one_line(text: &str) -> String {
+    let words: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    format!("{} (see --help)", words.join(" "))
+}
+
 /// Conformance runner and reference peer for arrays in named shared memory.
 #[derive(Debug, Parser)]
 #[command(name = "shm-harness", version, about)]
@@ -339,3 +365,19 @@ pub struct QueueRecvArgs {
     pub stall_after: Option<u64>,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        let e = Cli::try_parse_from(["shm-harness", "create", "--dtype", "int8"]).unwrap_err();
+        let line = one_line(&e.to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with("error: ") && line.contains("--shape"),
+            "{line}"
+        );
+        assert!(!line.contains("Usage"), "{line}");
+    }
+}

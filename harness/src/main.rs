@@ -5,8 +5,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    harness::run_command(harness::cli::Cli::parse().command)
+    harness::run_command(harness::cli::parse::<harness::cli::Cli>().command)
 }

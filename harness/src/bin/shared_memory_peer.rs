@@ -92,7 +92,7 @@ struct CreateArgs {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    match harness::cli::parse::<Cli>().command {
         Command::Create(args) => create(&args),
         Command::Peer(args) => peer_command(
             &args.op,
