@@ -65,6 +65,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         "shm_queue.py",
         include_str!("../../../fixtures/python/shm_queue.py"),
     ),
+    (
+        "forkserver.py",
+        include_str!("../../../fixtures/python/forkserver.py"),
+    ),
 ];
 
 /// Every peer name `--peer` knows (`all` means all of them).
@@ -199,6 +203,9 @@ impl Registry {
                 let path: PathBuf = dir.path().join(file);
                 std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             }
+            // The scripts' Python children start from a warm interpreter.
+            #[cfg(target_os = "linux")]
+            crate::runner::offer_warm_python(&self.python, &dir.path().join("forkserver.py"));
             self.scripts = Some(dir);
         }
         Ok(self

@@ -221,7 +221,8 @@ fn kept_server(argv: &[String]) -> Option<ChildProc> {
     None
 }
 
-/// Ends every kept `serve` process (at the end of a run).
+/// Ends every kept `serve` process (at the end of a run), then the warm
+/// Python server, which reports how they ended.
 pub(crate) fn end_servers(deadline: Instant) {
     let servers = std::mem::take(&mut *SERVERS.lock().unwrap_or_else(|e| e.into_inner()));
     for (_, mut server) in servers {
@@ -230,6 +231,8 @@ pub(crate) fn end_servers(deadline: Instant) {
             server.kill();
         }
     }
+    #[cfg(target_os = "linux")]
+    super::warm::end();
 }
 
 /// A foreign actor in one case run.

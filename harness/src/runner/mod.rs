@@ -24,6 +24,8 @@ mod process;
 mod queue_run;
 mod resolve;
 mod serve;
+#[cfg(target_os = "linux")]
+mod warm;
 
 use std::time::Duration;
 
@@ -31,6 +33,8 @@ pub(crate) use case_run::{Cast, run_case};
 pub(crate) use foreign::{Foreign, PeerSpec, Side, end_servers};
 pub(crate) use queue_run::{Ends, run_queue_case};
 pub(crate) use serve::serve;
+#[cfg(target_os = "linux")]
+pub(crate) use warm::offer as offer_warm_python;
 
 /// How a case's children are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

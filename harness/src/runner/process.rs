@@ -78,6 +78,9 @@ enum Process {
     #[cfg(unix)]
     Forked(nix::unistd::Pid),
     Spawned(std::process::Child),
+    /// Forked by the warm Python server ([`super::warm`]).
+    #[cfg(target_os = "linux")]
+    Warm(super::warm::WarmChild),
 }
 
 /// A running child and the two pipes to it.
@@ -103,6 +106,16 @@ impl ChildProc {
     /// Starts any command with piped stdin, stdout and stderr, to be driven
     /// line by line (a foreign peer).
     pub(crate) fn spawn_command(mut command: Command) -> Result<ChildProc, Lost> {
+        #[cfg(target_os = "linux")]
+        if let Some(started) = super::warm::spawn(&command) {
+            let (child, stdin, stdout) = started?;
+            return Ok(ChildProc {
+                process: Process::Warm(child),
+                to_child: Box::new(stdin),
+                from_child: BufReader::new(stdout),
+                ended: None,
+            });
+        }
         let program = command.get_program().to_string_lossy().into_owned();
         let mut child = command
             .stdin(Stdio::piped())
@@ -311,6 +324,8 @@ impl ChildProc {
                 #[cfg(unix)]
                 Process::Forked(pid) => try_reap(*pid),
                 Process::Spawned(child) => child.try_wait().ok().flatten().map(exit_of),
+                #[cfg(target_os = "linux")]
+                Process::Warm(child) => child.ended(),
             };
             if let Some(exit) = done {
                 self.ended = Some(exit.clone());
@@ -336,19 +351,41 @@ impl ChildProc {
             Process::Spawned(child) => {
                 let _ = child.kill();
             }
+            #[cfg(target_os = "linux")]
+            Process::Warm(child) => {
+                // Not while its end is waiting to be read: the pid may be
+                // another process's by then.
+                match child.ended() {
+                    Some(exit) => self.ended = Some(exit),
+                    None => {
+                        let _ =
+                            nix::sys::signal::kill(child.pid, nix::sys::signal::Signal::SIGKILL);
+                    }
+                }
+            }
         }
         let _ = self.wait(Instant::now() + Duration::from_secs(5));
     }
 
     /// What a spawned child wrote on stderr (empty for forked ones, whose
     /// stderr is the runner's).
-    #[cfg_attr(not(unix), allow(irrefutable_let_patterns))]
     pub(crate) fn stderr(&mut self) -> String {
         let mut text = String::new();
-        if let Process::Spawned(child) = &mut self.process {
-            if let Some(mut err) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut err, &mut text);
-            }
+        let err = match &mut self.process {
+            Process::Spawned(child) => child
+                .stderr
+                .take()
+                .map(|e| Box::new(e) as Box<dyn std::io::Read>),
+            #[cfg(target_os = "linux")]
+            Process::Warm(child) => child
+                .stderr
+                .take()
+                .map(|e| Box::new(e) as Box<dyn std::io::Read>),
+            #[cfg(unix)]
+            Process::Forked(_) => None,
+        };
+        if let Some(mut err) = err {
+            let _ = std::io::Read::read_to_string(&mut err, &mut text);
         }
         text
     }
@@ -390,7 +427,7 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
 
 /// `SIGKILL` for 9, and so on.
 #[cfg(unix)]
-fn signal_name(signal: i32) -> String {
+pub(crate) fn signal_name(signal: i32) -> String {
     nix::sys::signal::Signal::try_from(signal)
         .map(|s| s.as_str().to_owned())
         .unwrap_or_else(|_| format!("signal {signal}"))
