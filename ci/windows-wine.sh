@@ -178,9 +178,13 @@ run_tests() {
     while IFS= read -r exe; do
         log "  -- ${exe##*/}"
         out=$LOGS/${exe##*/}.log
-        if wine_run 900 "$exe" --test-threads=2 </dev/null 2>&1 | tee "$out"; then
+        # To a file, not a pipe: Wine's service processes inherit the
+        # output and would hold a pipe open after the test ends.
+        if wine_run 900 "$exe" --test-threads=2 </dev/null >"$out" 2>&1; then
+            cat "$out"
             continue
         fi
+        cat "$out"
         if grep -q '(os error 1359)' "$out" && [ "$(grep -c '^test .* FAILED$' "$out")" -le 1 ]; then
             log "  retrying ${exe##*/} once: Wine failed to start a process (os error 1359)"
             wine_run 900 "$exe" --test-threads=2 </dev/null || status=1
