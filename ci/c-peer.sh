@@ -12,8 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 echo "==> fixtures/c/build.sh"
 bash fixtures/c/build.sh
 
-echo "==> cargo build -p harness --bins"
-cargo build -p harness --bins
+echo "==> cargo build -p shm-harness --bins"
+cargo build -p shm-harness --bins
 
 if [ "$(uname -s)" = Linux ]; then
     echo "==> fixtures/c/check.sh"
@@ -21,4 +21,4 @@ if [ "$(uname -s)" = Linux ]; then
 fi
 
 echo "==> shm-harness run --peer-manifest fixtures/c/c.toml"
-cargo run --quiet -p harness --bin shm-harness -- run --peer-manifest fixtures/c/c.toml </dev/null
+cargo run --quiet -p shm-harness --bin shm-harness -- run --peer-manifest fixtures/c/c.toml </dev/null

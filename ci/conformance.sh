@@ -14,12 +14,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-shm-harness.junit.xml}
 rm -f "$out"
 
-echo "==> cargo build -p harness --bins"
-cargo build -p harness --bins
+echo "==> cargo build -p shm-harness --bins"
+cargo build -p shm-harness --bins
 
 echo "==> shm-harness run --mode all --format junit --output $out"
 status=0
-cargo run --quiet -p harness --bin shm-harness -- \
+cargo run --quiet -p shm-harness --bin shm-harness -- \
     run --mode all --format junit --output "$out" </dev/null || status=$?
 
 if [ -f "$out" ]; then

@@ -19,8 +19,8 @@ echo "==> ci/python-env.sh $venv"
 python=$("${BASH:-bash}" ci/python-env.sh "$venv")
 "$python" --version
 
-echo "==> cargo build -p harness --bins"
-cargo build -p harness --bins
+echo "==> cargo build -p shm-harness --bins"
+cargo build -p shm-harness --bins
 
 echo "==> shm-harness run --peer all --python $python"
-cargo run --quiet -p harness --bin shm-harness -- run --peer all --python "$python" </dev/null
+cargo run --quiet -p shm-harness --bin shm-harness -- run --peer all --python "$python" </dev/null

@@ -23,4 +23,4 @@ echo "==> RUSTFLAGS='$RUSTFLAGS' cargo test --workspace --no-fail-fast $*"
 cargo test --workspace --no-fail-fast "$@"
 
 echo "==> shm-harness run --mode all (16 KiB page-rounded sizes)"
-cargo run --quiet -p harness --bin shm-harness -- run --mode all </dev/null
+cargo run --quiet -p shm-harness --bin shm-harness -- run --mode all </dev/null

@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 python=${1:-${SHM_HARNESS_PYTHON:-python3}}
-echo "==> cargo build -p harness --bins"
-cargo build --quiet -p harness --bins
+echo "==> cargo build -p shm-harness --bins"
+cargo build --quiet -p shm-harness --bins
 bin=${CARGO_TARGET_DIR:-target}/debug/shm-harness
 
 # The cases each mutant meets: the contract's descriptor, layout,

@@ -8,7 +8,7 @@
 # and native programs such as the Rust tests can run.
 #
 #   ci/python-env.sh [VENV_DIR]        default: .venv in the repository root
-#   SHM_HARNESS_PYTHON=$(ci/python-env.sh) cargo test -p harness --test interop
+#   SHM_HARNESS_PYTHON=$(ci/python-env.sh) cargo test -p shm-harness --test peers
 #
 # The base interpreter is $PYTHON if set, else the first of python3, python
 # and `py -3` that runs and is Python 3.11 or newer (Windows runners have

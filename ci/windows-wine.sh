@@ -7,13 +7,14 @@
 # Steps (each a function below, reported in a table at the end):
 #   packages   apt-get installs what is missing (rustc-web, cargo-web,
 #              rust-web-src, gcc-mingw-w64-x86-64, wine64)
-#   build      shm-core's and the harness's test executables, shm-harness.exe
+#   build      shm-core's and the runner's test executables, shm-harness.exe
 #              and shared_memory_peer.exe, with -Zbuild-std (no prebuilt
 #              Windows std can be had here)
 #   shim       bcryptprimitives.dll with ProcessPrng (ci/processprng.c says why)
 #   prefix     a private Wine prefix under the target directory
 #   unit       shm-core's unit and integration tests, run under Wine
-#   harness    the harness's unit tests and its Rust-only integration tests
+#   harness    the runner's unit tests (shm-protocol, shm-conformance,
+#              shm-speedup, shm-harness) and its Rust-only integration tests
 #              ($HARNESS_TESTS); `peers` and `interop` drive Python peers,
 #              and no Windows CPython can be had here: GitHub's Windows job
 #              runs them
@@ -133,10 +134,11 @@ step_build() {
     test_exes "$LOGS/build-tests.json" "$UNIT_LIST"
     for t in $HARNESS_TESTS; do tests="$tests --test $t"; done
     # shellcheck disable=SC2086 # one flag or name a word
-    "$CARGO" test --no-run -p harness --lib $tests "${BUILD_STD[@]}" \
+    "$CARGO" test --no-run -p shm-protocol -p shm-conformance -p shm-speedup -p shm-harness \
+        --lib $tests "${BUILD_STD[@]}" \
         --message-format=json-render-diagnostics >"$LOGS/build-harness.json"
     test_exes "$LOGS/build-harness.json" "$HARNESS_LIST"
-    "$CARGO" build -p harness --bin shm-harness --bin shared_memory_peer "${BUILD_STD[@]}"
+    "$CARGO" build -p shm-harness --bin shm-harness --bin shared_memory_peer "${BUILD_STD[@]}"
     [ -f "$BIN/shm-harness.exe" ] || check_fail "no $BIN/shm-harness.exe"
     [ -f "$BIN/shared_memory_peer.exe" ] || check_fail "no $BIN/shared_memory_peer.exe"
     log "  built: shm-harness.exe, shared_memory_peer.exe and" \

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use benches::iceoryx::{self, Domain, EXIT_BELOW, Wake, check};
 use benches::op::Op;
-use benches::peer::{self, Transport};
+use benches::child::{self, Transport};
 use benches::raw::RawSegment;
 use benches::sizes::{self, MIB, label};
 use benches::work;
@@ -60,7 +60,7 @@ use shm_core::{Descriptor, Element, SharedArray};
 const CHILD: &str = env!("CARGO_BIN_EXE_bench-child");
 
 fn spawn(transport: Transport) -> Link {
-    peer::spawn(Path::new(CHILD), transport).expect("cannot start bench-child")
+    child::spawn(Path::new(CHILD), transport).expect("cannot start bench-child")
 }
 
 /// Many samples for microsecond operations; ten flat samples for ones that
@@ -114,8 +114,8 @@ fn handoff(c: &mut Criterion) {
     let max = sizes.iter().copied().max().unwrap_or(0);
     let mut pipe = spawn(Transport::Pipe);
     let mut socket = spawn(Transport::UnixSocket);
-    peer::prepare(&mut pipe, max).expect("prepare");
-    peer::prepare(&mut socket, max).expect("prepare");
+    child::prepare(&mut pipe, max).expect("prepare");
+    child::prepare(&mut socket, max).expect("prepare");
     let mut queue = QueueChild::spawn();
     // Declared before the group's children, so dropped after them.
     let domain = Domain::new().expect("an iceoryx2 domain");
@@ -173,7 +173,7 @@ fn handoff(c: &mut Criterion) {
         }
         let mut data = Frame::new(Op::Recv, size);
         work::prefault(data.payload_mut());
-        for (name, peer) in [("pipe", &mut pipe), ("unix_socket", &mut socket)] {
+        for (name, child) in [("pipe", &mut pipe), ("unix_socket", &mut socket)] {
             g.bench_function(BenchmarkId::new(name, &id), |b| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
@@ -181,7 +181,7 @@ fn handoff(c: &mut Criterion) {
                         // A fresh stamp each time proves these bytes arrived.
                         work::stamp(data.payload_mut(), i);
                         let t = Instant::now();
-                        let reply = peer.request(&data).expect("copy");
+                        let reply = child.request(&data).expect("copy");
                         total += t.elapsed();
                         assert_eq!((reply.a, reply.b), (size as u64, 2 * i));
                     }
@@ -465,7 +465,7 @@ impl IceoryxChild {
         let [root, prefix] = domain.args();
         let args = ["--iceoryx2", wake.as_str(), root, prefix, &data, &wake_name];
         this.link =
-            Some(peer::spawn_with(Path::new(CHILD), &args).expect("bench-child --iceoryx2"));
+            Some(child::spawn_with(Path::new(CHILD), &args).expect("bench-child --iceoryx2"));
         check(this.publisher.update_connections(), "connect").expect("the subscriber");
         let byte = work::fill_byte(0);
         let reply = this.publish(size, byte, None);
@@ -651,7 +651,7 @@ fn end_to_end(c: &mut Criterion) {
     let sizes = sizes::capped(&sizes::TRANSFER);
     let max = sizes.iter().copied().max().unwrap_or(0);
     let mut pipe = spawn(Transport::Pipe);
-    peer::prepare(&mut pipe, max).expect("prepare");
+    child::prepare(&mut pipe, max).expect("prepare");
     let mut g = c.benchmark_group("end_to_end");
     for &size in &sizes {
         tune(&mut g, size);

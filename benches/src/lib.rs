@@ -8,7 +8,7 @@
 //! chart generator (`src/bin/bench-chart.rs`):
 //!
 //! - [`op`]: the operations the child serves;
-//! - [`peer`]: starting the persistent child on a pipe or a Unix socket;
+//! - [`child`]: starting the persistent child on a pipe or a Unix socket;
 //! - [`transport`]: socket sizing (the copy path done well);
 //! - [`work`]: the fill and checksum every variant uses, so each bench can
 //!   check its result before its timing is trusted;
@@ -30,7 +30,7 @@ pub mod chart;
 #[cfg(unix)]
 pub mod iceoryx;
 pub mod op;
-pub mod peer;
+pub mod child;
 pub mod raw;
 pub mod sizes;
 pub mod transport;

@@ -46,8 +46,9 @@ pub const WETLANDS_MARKER: &str = "__wetlands_codec__";
 /// The Wetlands codec id for shared-memory numpy arrays.
 pub const WETLANDS_CODEC_ID: &str = "wetlands.numpy-shm";
 
-/// Element order of the array in the segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// Element order of the array in the segment; `"C"` or `"F"` in JSON and
+/// TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 pub enum Order {
     /// Row-major (numpy's default): the last index varies fastest.
     #[default]
@@ -57,7 +58,8 @@ pub enum Order {
 }
 
 impl Order {
-    fn as_str(self) -> &'static str {
+    /// `"C"` or `"F"`, as descriptors write it.
+    pub fn as_str(self) -> &'static str {
         match self {
             Order::C => "C",
             Order::F => "F",

@@ -303,6 +303,21 @@ impl std::str::FromStr for DType {
     }
 }
 
+/// Written as numpy's `dtype.str` (`<f8`).
+impl serde::Serialize for DType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Read from any string [`DType::parse`] reads (`float64`, `<f8`, `>i4`).
+impl<'de> serde::Deserialize<'de> for DType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<DType, D::Error> {
+        let text = String::deserialize(d)?;
+        DType::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 fn unsupported(input: &str, reason: &str) -> Error {
     Error::UnsupportedDtype {
         input: input.to_owned(),

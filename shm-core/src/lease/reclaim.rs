@@ -25,6 +25,20 @@ pub enum Verdict {
     Lent,
 }
 
+impl Verdict {
+    /// The verdict as `clean` prints it and cases expect it:
+    /// `reclaimed`, `already-gone`, `holder-alive`, `handed-over`, `lent`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Reclaimed => "reclaimed",
+            Verdict::AlreadyGone => "already-gone",
+            Verdict::HolderAlive => "holder-alive",
+            Verdict::HandedOver => "handed-over",
+            Verdict::Lent => "lent",
+        }
+    }
+}
+
 /// Whether the process a lease names is still the one that took it: its
 /// pid exists and its start time is the one recorded.
 pub fn holder_alive(lease: &Lease) -> bool {

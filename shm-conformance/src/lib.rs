@@ -1,0 +1,37 @@
+//! The conformance library: the case catalogue, the runner that plays it
+//! with real processes against any peer, peer manifests, reports, the
+//! interop matrix and property tests across processes. The `shm-harness`
+//! binary is a thin command line over it.
+//!
+//! Modules, from the bottom up (each imports only those above it in this
+//! list, and none imports back):
+//!
+//! - [`platform`]: this system as cases and manifests speak of it;
+//! - [`catalogue`]: the case catalogue (`fixtures/cases/*.toml`, embedded)
+//!   and its schemas;
+//! - [`actor`]: what a case's actor is asked and answers, and the worker
+//!   that does it;
+//! - [`process`]: child processes, one facade over one file per OS, and
+//!   the launcher;
+//! - [`peer`]: the peers under test: manifests, what a peer can play, the
+//!   built-in ones;
+//! - [`record`]: the typed result of one run, which reports write;
+//! - [`runner`]: one case run, with the runner, its children and a peer;
+//! - [`queue_run`]: one queue case run;
+//! - [`suite`]: a whole run: which cases, modes and peers;
+//! - [`matrix`]: the interop matrix, counted from typed results;
+//! - [`report`]: human lines, JSON lines, JUnit XML, the matrix tables;
+//! - [`prop`]: property tests through one peer.
+
+pub mod actor;
+pub mod catalogue;
+pub mod matrix;
+pub mod peer;
+pub mod platform;
+pub mod process;
+pub mod prop;
+pub mod queue_run;
+pub mod record;
+pub mod report;
+pub mod runner;
+pub mod suite;
