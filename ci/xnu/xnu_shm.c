@@ -66,6 +66,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/xattr.h>
@@ -193,6 +194,13 @@ static int shm_fd(int fd, struct statx *stx)
     char path[PATH_MAX];
     fd_path(fd, path, sizeof path);
     return path[0] == '\0' || under_shm_dir(path);
+}
+
+/* Whether a stat result can be a shared-memory object: a cheap test, so
+ * that fstat of anything else costs no more system calls. */
+static int maybe_shm(dev_t dev, mode_t mode)
+{
+    return S_ISREG(mode) && shm_fs() && major(dev) == g_shm_major && minor(dev) == g_shm_minor;
 }
 
 /* Appends `path` to the absolute path `out` (of `size` bytes), resolving
@@ -657,7 +665,7 @@ int fstat(int fd, struct stat *sb)
     NEXT(int (*)(int, struct stat *), next, "fstat", -1);
     int rc = next(fd, sb);
     struct statx stx;
-    if (rc == 0 && shm_fd(fd, &stx))
+    if (rc == 0 && maybe_shm(sb->st_dev, sb->st_mode) && shm_fd(fd, &stx))
         XNU_STAT(sb);
     return rc;
 }
@@ -667,7 +675,7 @@ int fstat64(int fd, struct stat64 *sb)
     NEXT(int (*)(int, struct stat64 *), next, "fstat64", -1);
     int rc = next(fd, sb);
     struct statx stx;
-    if (rc == 0 && shm_fd(fd, &stx))
+    if (rc == 0 && maybe_shm(sb->st_dev, sb->st_mode) && shm_fd(fd, &stx))
         XNU_STAT(sb);
     return rc;
 }
@@ -677,7 +685,7 @@ int __fxstat(int ver, int fd, struct stat *sb)
     NEXT(int (*)(int, int, struct stat *), next, "__fxstat", -1);
     int rc = next(ver, fd, sb);
     struct statx stx;
-    if (rc == 0 && shm_fd(fd, &stx))
+    if (rc == 0 && maybe_shm(sb->st_dev, sb->st_mode) && shm_fd(fd, &stx))
         XNU_STAT(sb);
     return rc;
 }
@@ -687,7 +695,7 @@ int __fxstat64(int ver, int fd, struct stat64 *sb)
     NEXT(int (*)(int, int, struct stat64 *), next, "__fxstat64", -1);
     int rc = next(ver, fd, sb);
     struct statx stx;
-    if (rc == 0 && shm_fd(fd, &stx))
+    if (rc == 0 && maybe_shm(sb->st_dev, sb->st_mode) && shm_fd(fd, &stx))
         XNU_STAT(sb);
     return rc;
 }
@@ -698,7 +706,8 @@ int fstatat(int dirfd, const char *path, struct stat *sb, int flags)
     HIDE_AT(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, -1);
     int rc = next(dirfd, path, sb, flags);
     struct statx stx;
-    if (rc == 0 && about_fd(path, flags) && shm_fd(dirfd, &stx))
+    if (rc == 0 && about_fd(path, flags) && maybe_shm(sb->st_dev, sb->st_mode) &&
+        shm_fd(dirfd, &stx))
         XNU_STAT(sb);
     return rc;
 }
@@ -709,7 +718,8 @@ int fstatat64(int dirfd, const char *path, struct stat64 *sb, int flags)
     HIDE_AT(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, -1);
     int rc = next(dirfd, path, sb, flags);
     struct statx stx;
-    if (rc == 0 && about_fd(path, flags) && shm_fd(dirfd, &stx))
+    if (rc == 0 && about_fd(path, flags) && maybe_shm(sb->st_dev, sb->st_mode) &&
+        shm_fd(dirfd, &stx))
         XNU_STAT(sb);
     return rc;
 }
@@ -720,7 +730,8 @@ int __fxstatat(int ver, int dirfd, const char *path, struct stat *sb, int flags)
     HIDE_AT(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, -1);
     int rc = next(ver, dirfd, path, sb, flags);
     struct statx stx;
-    if (rc == 0 && about_fd(path, flags) && shm_fd(dirfd, &stx))
+    if (rc == 0 && about_fd(path, flags) && maybe_shm(sb->st_dev, sb->st_mode) &&
+        shm_fd(dirfd, &stx))
         XNU_STAT(sb);
     return rc;
 }
@@ -731,7 +742,8 @@ int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *sb, int fl
     HIDE_AT(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, -1);
     int rc = next(ver, dirfd, path, sb, flags);
     struct statx stx;
-    if (rc == 0 && about_fd(path, flags) && shm_fd(dirfd, &stx))
+    if (rc == 0 && about_fd(path, flags) && maybe_shm(sb->st_dev, sb->st_mode) &&
+        shm_fd(dirfd, &stx))
         XNU_STAT(sb);
     return rc;
 }
