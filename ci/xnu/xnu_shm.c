@@ -37,10 +37,12 @@
  * an extended attribute on the object (tmpfs has user.* attributes since
  * Linux 6.6; without them that one case is not enforced).
  *
- * glibc's own shm_open and shm_unlink open /dev/shm/NAME through internal
- * calls (__open64_nocancel, __unlink), not through the symbols hidden here,
- * so segments keep working while /dev/shm looks absent (ci/xnu/selftest.py
- * checks that).
+ * glibc's own shm_open and shm_unlink (2.34 and later) open /dev/shm/NAME
+ * through internal calls (__open64_nocancel, __unlink), not through the
+ * symbols hidden here, so segments keep working while /dev/shm looks absent
+ * (ci/xnu/selftest.py checks that). Older glibc kept them in librt, which
+ * calls the exported open() and unlink(); those are let through while libc's
+ * shm_open or shm_unlink runs.
  *
  * What is not emulated (the kernel is still Linux's; see ci/xnu/README.md):
  * names with a '/' after the first byte and a lone "/" (XNU accepts them,
@@ -146,6 +148,10 @@ static int same_dev(const struct statx *a, unsigned major, unsigned minor)
     return a->stx_dev_major == major && a->stx_dev_minor == minor;
 }
 
+/* Set while libc's shm_open or shm_unlink runs in this thread, so that
+ * their own way to /dev/shm is not hidden from them. */
+static _Thread_local int g_in_libc_shm;
+
 /* The /dev/shm filesystem: 0 unknown, 1 its own mount, 2 not (it shares
  * the device of /dev, so device numbers cannot tell its files apart). */
 static int g_shm_fs;
@@ -245,7 +251,7 @@ static int join_path(char *out, size_t size, const char *path)
  * its parent) lives on, which catches aliases such as /run/shm. */
 static int hidden_at(int dirfd, const char *path, int nofollow)
 {
-    if (!path || !*path || !shm_fs())
+    if (g_in_libc_shm || !path || !*path || !shm_fs())
         return 0;
     char abs[2 * PATH_MAX];
     abs[0] = '\0';
@@ -300,6 +306,16 @@ static int sized(int fd, const struct statx *stx)
     return stx->stx_size > 0 || fgetxattr(fd, SIZED_XATTR, &one, sizeof one) >= 0;
 }
 
+/* libc's shm_open, with /dev/shm visible to it. */
+static int libc_shm_open(int (*next)(const char *, int, mode_t), const char *name, int flags,
+                         mode_t mode)
+{
+    g_in_libc_shm = 1;
+    int fd = next(name, flags, mode);
+    g_in_libc_shm = 0;
+    return fd;
+}
+
 int shm_open(const char *name, int oflag, mode_t mode)
 {
     NEXT(int (*)(const char *, int, mode_t), next, "shm_open", -1);
@@ -339,19 +355,19 @@ int shm_open(const char *name, int oflag, mode_t mode)
     if ((flags & (O_CREAT | O_EXCL)) == O_CREAT) {
         /* Find out whether this call makes the object (for its mode). */
         for (;;) {
-            fd = next(name, flags | O_EXCL, mode);
+            fd = libc_shm_open(next, name, flags | O_EXCL, mode);
             if (fd >= 0) {
                 created = 1;
                 break;
             }
             if (errno != EEXIST)
                 return -1;
-            fd = next(name, flags & ~O_CREAT, mode);
+            fd = libc_shm_open(next, name, flags & ~O_CREAT, mode);
             if (fd >= 0 || errno != ENOENT)
                 break; /* else it went between the two calls: again */
         }
     } else {
-        fd = next(name, flags, mode);
+        fd = libc_shm_open(next, name, flags, mode);
         created = fd >= 0 && (flags & O_CREAT);
     }
     if (fd < 0)
@@ -396,7 +412,10 @@ int shm_unlink(const char *name)
         errno = EINVAL;
         return -1;
     }
-    return next(name);
+    g_in_libc_shm = 1;
+    int rc = next(name);
+    g_in_libc_shm = 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
