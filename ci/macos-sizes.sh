@@ -8,7 +8,9 @@
 #   ci/macos-sizes.sh [CARGO TEST ARGS...]
 #
 # What cannot be emulated so (XNU's 31-byte names, its one ftruncate, its
-# lack of /dev/shm) is checked by the workflow's macOS job only.
+# lack of /dev/shm, and any of it for the Python and C peers) is what
+# ci/xnu/run.sh adds, for every process of a run, and the workflow's macOS
+# job checks on the real OS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

