@@ -205,16 +205,23 @@ fn an_iceoryx2_helper_asked_for_that_is_missing_fails_and_says_why() {
 
 #[test]
 fn auto_python_gives_figures_or_a_reason() {
-    // Whatever this machine has: numbers with numpy, a reason without; and
-    // under CI=true a missing interpreter fails the run.
+    // Whatever this machine has: numbers with numpy, a reason without. Under
+    // CI=true, where the Python peers' venv is there on every OS, the Python
+    // rows must be there: a run without them (a missing interpreter, or a
+    // speedup.py that failed on this OS) fails this test, never passes it.
     let (code, out, err) = speedup(&[
         "--arrays", "2", "--shape", "16,16", "--format", "json", "--repeat", "1",
     ]);
     let report: Value = serde_json::from_str(out.trim()).expect("valid JSON");
     let has_python = check_shape(&report);
-    let in_ci = std::env::var("CI").as_deref() == Ok("true");
-    let want = if has_python || !in_ci { 0 } else { 1 };
-    assert_eq!(code, want, "stderr: {err}");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        assert!(
+            has_python,
+            "under CI=true the CPython rows must be there: {}; stderr: {err}",
+            report["workload"]["python_note"]
+        );
+    }
+    assert_eq!(code, 0, "stderr: {err}");
 }
 
 #[test]
