@@ -69,6 +69,12 @@ pub enum Command {
     /// Property tests: random arrays through one peer both ways, a failure
     /// shrunk to the smallest case that still fails.
     Prop(PropArgs),
+    /// Check one peer command by command: output byte for byte, exit codes
+    /// and error lines, the create flow and its signals, attach, forms,
+    /// value text, serve.
+    CheckPeer(CheckPeerArgs),
+    /// Print a schema: the peer manifest's.
+    Schema(SchemaArgs),
     /// Measure shared against copied transfers (the shared_numpy workload).
     Speedup(SpeedupArgs),
     /// Send arrays on a queue (stdout) or receive them (stdin).
@@ -123,8 +129,8 @@ pub struct RunArgs {
     #[arg(long = "peer", value_name = "NAME")]
     pub peers: Vec<String>,
     /// Run against the peer this manifest describes, on both sides of every
-    /// case it allows (repeatable; schema: fixtures/peers/README.md). With
-    /// no --peer, only the manifests' peers run.
+    /// case it allows (repeatable; schema: `shm-harness schema manifest`).
+    /// With no --peer, only the manifests' peers run.
     #[arg(long = "peer-manifest", value_name = "PATH")]
     pub peer_manifests: Vec<std::path::PathBuf>,
     /// Timeout in seconds for each pass over a case's steps (per case and shape).
@@ -192,7 +198,7 @@ pub struct PropArgs {
     /// shared_memory.
     #[arg(long, value_name = "NAME")]
     pub peer: Option<String>,
-    /// Test the peer this manifest describes (schema: fixtures/peers/README.md).
+    /// Test the peer this manifest describes (schema: `shm-harness schema manifest`).
     #[arg(long = "peer-manifest", value_name = "PATH")]
     pub peer_manifest: Option<std::path::PathBuf>,
     /// How many random cases to run (after the regressions).
@@ -220,6 +226,49 @@ pub struct PropArgs {
     /// Timeout in seconds for each peer operation.
     #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = seconds)]
     pub timeout: Duration,
+}
+
+/// The arguments of `check-peer`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").args(["peer", "peer_manifest"]))]
+pub struct CheckPeerArgs {
+    /// The built-in peer to check: cli, python, wetlands, sharedarray,
+    /// shared_memory.
+    #[arg(long, value_name = "NAME")]
+    pub peer: Option<String>,
+    /// Check the peer this manifest describes (`shm-harness schema manifest`).
+    #[arg(long = "peer-manifest", value_name = "PATH")]
+    pub peer_manifest: Option<std::path::PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Python interpreter for Python peers (default: $SHM_HARNESS_PYTHON, then python3).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
+    /// Timeout in seconds for each command of the peer.
+    #[arg(long, default_value = "30", value_name = "SECONDS", value_parser = seconds)]
+    pub timeout: Duration,
+    /// List the checks and the clause each holds a peer to, and exit.
+    #[arg(long, conflicts_with_all = ["peer", "peer_manifest"])]
+    pub list: bool,
+}
+
+/// The schemas `schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaName {
+    /// The peer manifest (`--peer-manifest`).
+    Manifest,
+}
+
+/// The arguments of `schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum)]
+    pub which: SchemaName,
 }
 
 /// The arguments of `clean`.
@@ -303,16 +352,43 @@ pub struct CreateArgs {
     pub sharedarray: bool,
 }
 
-/// The arguments of `peer`.
+/// The arguments of `peer`. Options and operation words come in any
+/// order (protocol section 5): `--descriptor D get 1,2` and
+/// `get 1,2 --descriptor=D` are the same command.
 #[derive(Debug, Args)]
 pub struct PeerArgs {
     /// The descriptor: JSON text, `@FILE`, or `-` for stdin.
     #[arg(long, allow_hyphen_values = true)]
-    pub descriptor: String,
+    pub descriptor: Option<String>,
     /// The operation: `sum`, `get I,J,..`, `set I,J,.. VALUE`, `fill VALUE`,
-    /// `emit` (print the attached array's canonical descriptor).
-    #[arg(required = true, num_args = 1..=3, allow_hyphen_values = true)]
+    /// `emit` (print the attached array's canonical descriptor),
+    /// `pattern SEED`, `check-pattern SEED`. Values may begin with `-`.
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
     pub op: Vec<String>,
+}
+
+impl PeerArgs {
+    /// The descriptor argument and the operation's words, wherever among
+    /// the words `--descriptor D` or `--descriptor=D` was given.
+    pub fn split(&self) -> Result<(String, Vec<String>), String> {
+        let mut descriptor = self.descriptor.clone();
+        let mut words = Vec::new();
+        let mut rest = self.op.iter();
+        while let Some(word) = rest.next() {
+            let given = if word == "--descriptor" {
+                Some(rest.next().cloned().ok_or("--descriptor needs a value")?)
+            } else {
+                word.strip_prefix("--descriptor=").map(str::to_owned)
+            };
+            match (given, &descriptor) {
+                (Some(_), Some(_)) => return Err("--descriptor given twice".into()),
+                (Some(d), None) => descriptor = Some(d),
+                (None, _) => words.push(word.clone()),
+            }
+        }
+        let descriptor = descriptor.ok_or("peer needs --descriptor JSON|@FILE|-")?;
+        Ok((descriptor, words))
+    }
 }
 
 /// The arguments of `unlink`.
@@ -388,6 +464,27 @@ pub struct QueueRecvArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peer_options_and_words_come_in_any_order() {
+        let words = |argv: &[&str]| {
+            let mut all = vec!["shm-harness", "peer"];
+            all.extend_from_slice(argv);
+            match Cli::try_parse_from(all).unwrap().command {
+                Command::Peer(args) => args.split(),
+                other => panic!("{other:?}"),
+            }
+        };
+        let want = Ok((
+            "D".to_owned(),
+            vec!["set".to_owned(), "0".into(), "-5".into()],
+        ));
+        assert_eq!(words(&["--descriptor", "D", "set", "0", "-5"]), want);
+        assert_eq!(words(&["set", "0", "-5", "--descriptor", "D"]), want);
+        assert_eq!(words(&["set", "--descriptor=D", "0", "-5"]), want);
+        assert!(words(&["--descriptor", "D", "sum", "--descriptor", "E"]).is_err());
+        assert!(words(&["sum"]).is_err());
+    }
 
     #[test]
     fn usage_errors_are_one_line() {

@@ -96,12 +96,15 @@ struct CreateArgs {
 fn main() -> ExitCode {
     match shm_harness::cli::parse::<Cli>().command {
         Command::Create(args) => create(&args),
-        Command::Peer(args) => peer_command(
-            &args.op,
-            &args.descriptor,
-            |arg| Descriptor::from_json(&shm_protocol::arguments::descriptor_text(arg)?),
-            open,
-        ),
+        Command::Peer(args) => match args.split() {
+            Ok((descriptor, words)) => peer_command(
+                &words,
+                &descriptor,
+                |arg| Descriptor::from_json(&shm_protocol::arguments::descriptor_text(arg)?),
+                open,
+            ),
+            Err(e) => shm_protocol::exit::fail(shm_protocol::exit::BAD_INPUT, e),
+        },
     }
 }
 
