@@ -17,7 +17,9 @@
 //! is read.
 //!
 //! Outcomes: `expect` (the reply's value; numbers compare by value, and
-//! `$descriptor` is the creator's canonical descriptor), `expect_error` (an
+//! `$descriptor` is the creator's canonical descriptor), `expect_text` (the
+//! reply's text, byte for byte: how a value prints, PEER-PROTOCOL section
+//! 6), `expect_error` (an
 //! error kind: one of `shm_core::ErrorKind`'s names such as `NotFound` or
 //! `SizeMismatch`, or the harness's `Mismatch`), `expect_exit` (for `exit`,
 //! `kill-self` and `kill`: `0` or `killed`). `os = ["linux", "macos",
@@ -73,6 +75,9 @@ pub struct Step {
     /// The reply's value must equal this.
     #[serde(default)]
     pub expect: Option<String>,
+    /// The reply's text must be exactly this.
+    #[serde(default)]
+    pub expect_text: Option<String>,
     /// The reply must be this error kind.
     #[serde(default)]
     pub expect_error: Option<Kind>,

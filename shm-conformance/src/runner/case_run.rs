@@ -40,9 +40,7 @@ pub fn run_case(
     let skip = match cast {
         _ if case.not_here.is_some() => case.not_here.clone().map(|r| (NotRun::NotHere, r)),
         Cast::Rust => None,
-        Cast::Peer(peer, side) => {
-            not_applicable(case, peer, *side).map(|r| (NotRun::NotApplicable, r))
-        }
+        Cast::Peer(peer, side) => not_applicable(case, peer, *side),
     };
     let (outcome, not_run, message) =
         outcome_of(skip, || run_all(case, mode, cast, settings.timeout, procs));
@@ -77,13 +75,13 @@ fn run_all(
             let deadline = Instant::now() + timeout;
             let mut run = Run::new(mode, cast, shape.clone(), case.dtype, deadline, procs);
             let result = run.steps(case);
-            let leaks = run.teardown();
+            let (ended, leaks) = run.teardown();
             let at = if case.shapes.len() > 1 || case.repeat > 1 {
                 format!("shape {shape:?}, round {}: ", round + 1)
             } else {
                 String::new()
             };
-            result.map_err(|e| format!("{at}{e}"))?;
+            result.and(ended).map_err(|e| format!("{at}{e}"))?;
             if !leaks.is_empty() {
                 return Err(format!("{at}segments left behind: {}", leaks.join(", ")));
             }
@@ -174,6 +172,12 @@ impl<'a> Run<'a> {
         };
         for who in actors {
             self.actor(who)?;
+        }
+        // Every name a step asks about must be gone at the end unless the
+        // run made it: an attacher that creates what it attaches, or a
+        // failed operation that leaves a segment, is caught there.
+        for op in &ops {
+            self.names.extend(named(op));
         }
         // Ending a child is watched by its exit status, not a reply.
         if matches!(step.op, StepOp::Exit | StepOp::KillSelf) {
@@ -270,6 +274,11 @@ impl<'a> Run<'a> {
                         return Err(format!("{who}: expected {want}, got {text}"));
                     }
                 }
+                if let Some(want) = &step.expect_text {
+                    if *want != text {
+                        return Err(format!("{who}: expected the text {want:?}, got {text:?}"));
+                    }
+                }
                 Ok(())
             }
             Reply::Error { kind, message } => {
@@ -325,9 +334,8 @@ impl<'a> Run<'a> {
                 }
             }
             Some(Actor::Peer(mut peer)) => {
-                // The actor's own end: its process goes.
-                peer.finish(deadline, None);
-                Ok(())
+                // The actor's own end: its processes go (a creator releases).
+                peer.finish(deadline, None)
             }
             Some(Actor::Local(_)) if matches!(op, Request::Exit) => Ok(()),
             _ => Err(format!("'{who}' cannot end itself that way")),
@@ -361,10 +369,13 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Ends every child, drops the parent's array, and returns the names of
-    /// segments that are still there (after removing them).
-    fn teardown(&mut self) -> Vec<String> {
+    /// Ends every child, drops the parent's array, and returns how the
+    /// peers' processes ended (a creator that did not release as section
+    /// 5.2 says is an error) and the names of segments that are still
+    /// there (after removing them).
+    fn teardown(&mut self) -> (Result<(), String>, Vec<String>) {
         let grace = Instant::now() + GRACE;
+        let mut ended = Ok(());
         for actor in self.actors.values_mut() {
             match actor {
                 Actor::Child(child) => {
@@ -372,7 +383,10 @@ impl<'a> Run<'a> {
                         child.kill();
                     }
                 }
-                Actor::Peer(peer) => peer.finish(grace, Some(&mut self.procs.servers)),
+                Actor::Peer(peer) => {
+                    let released = peer.finish(grace, Some(&mut self.procs.servers));
+                    ended = ended.and(released);
+                }
                 Actor::Local(_) => {}
             }
         }
@@ -384,7 +398,22 @@ impl<'a> Run<'a> {
                 leaks.push(name.clone());
             }
         }
-        leaks
+        (ended, leaks)
+    }
+}
+
+/// The segment name a request names: a probe's, or the one in the
+/// descriptor an attach sends (in the canonical, short or Wetlands form).
+fn named(op: &Request) -> Option<String> {
+    match op {
+        Request::Probe { name } => Some(name.clone()),
+        Request::Attach { descriptor } => descriptor
+            .get(shm_core::descriptor::WETLANDS_MARKER)
+            .unwrap_or(descriptor)
+            .get("name")
+            .and_then(Value::as_str)
+            .map(|n| n.trim_start_matches('/').to_owned()),
+        _ => None,
     }
 }
 
