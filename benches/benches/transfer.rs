@@ -36,9 +36,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use benches::child::{self, Transport};
 use benches::iceoryx::{self, Domain, EXIT_BELOW, Wake, check};
 use benches::op::Op;
-use benches::child::{self, Transport};
 use benches::raw::RawSegment;
 use benches::sizes::{self, MIB, label};
 use benches::work;

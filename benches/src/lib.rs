@@ -27,10 +27,10 @@
 #![deny(unsafe_code)]
 
 pub mod chart;
+pub mod child;
 #[cfg(unix)]
 pub mod iceoryx;
 pub mod op;
-pub mod child;
 pub mod raw;
 pub mod sizes;
 pub mod transport;
