@@ -181,7 +181,9 @@ impl QueueRun<'_> {
             QueueAct::ReceiverExits { expect_exit } => {
                 let expected = expect_exit.clone().unwrap_or(ExpectedExit::Code(0));
                 let receiver = r.receiver.as_mut().ok_or("no receiver")?;
-                let exit = receiver.wait(r.deadline).ok_or("the receiver did not exit")?;
+                let exit = receiver
+                    .wait(r.deadline)
+                    .ok_or("the receiver did not exit")?;
                 let stderr = receiver.stderr();
                 r.drain()?;
                 checks::lines(&r.printed, &self.plan, r.printed.len() as u64)?;
