@@ -57,13 +57,26 @@ pub enum Outcome {
 }
 
 /// Why a case did not run (or, where every peer must be there, failed
-/// without running).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// without running). Reports keep these apart, so that "outside the
+/// protocol" is never mistaken for "this peer did not claim it".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NotRun {
     /// The case applies to other systems.
     NotHere,
-    /// The peer cannot play it: its manifest or its command line say so.
-    NotApplicable,
+    /// The case needs what protocol version 1 has no words for (killing a
+    /// peer's process, a raw segment, hand-over, an actor that stays
+    /// attached across steps, an end other than a clean exit), or roles
+    /// the two sides of a peer run cannot take.
+    OutsideProtocol,
+    /// The peer's manifest does not claim what the case needs (a dtype, a
+    /// byte order, empty arrays, a side, a descriptor form, `unlink`,
+    /// `create --name`).
+    NotClaimed,
+    /// A difference the peer's manifest documents.
+    Deviation,
+    /// The peer takes no part in this arrangement: nothing it does is
+    /// checked, so the run says nothing about it.
+    NoPart,
     /// The peer (or the queue's twin) cannot start here.
     Unavailable,
 }

@@ -11,6 +11,7 @@ use shm_protocol::form::Form;
 
 use super::spec::{PeerSpec, Side};
 use crate::catalogue::{Case, ExpectedExit, Step, StepOp};
+use crate::record::NotRun;
 
 /// Whether `op` is one of the peer command line's words.
 fn peer_word(op: &StepOp) -> bool {
@@ -38,37 +39,36 @@ pub fn runner_checks(op: &StepOp) -> bool {
     )
 }
 
-/// Why `case` cannot run with `peer` on `side`, if it cannot.
-pub fn not_applicable(case: &Case, peer: &PeerSpec, side: Side) -> Option<String> {
+/// Why `case` cannot run with `peer` on `side`, if it cannot: what kind of
+/// reason, and the reason.
+pub fn not_applicable(case: &Case, peer: &PeerSpec, side: Side) -> Option<(NotRun, String)> {
+    let claimed = |why: String| Some((NotRun::NotClaimed, why));
+    let outside = |why: String| Some((NotRun::OutsideProtocol, why));
     if let Some((s, why)) = &peer.side_unsupported {
         if *s == side {
-            return Some(why.clone());
+            return claimed(why.clone());
         }
     }
     if let Some(why) = peer.deviation(case.name(), Some(side)) {
-        return Some(why.to_owned());
-    }
-    if let Some(why) = peer.cannot_hold(case.dtype) {
-        let name = case.dtype.native().name();
-        return Some(format!("{} cannot hold {name}: {why}", peer.name));
-    }
-    if !case.dtype.is_native() && !peer.swapped {
-        return Some(format!("{} has no other byte order", peer.name));
-    }
-    if !peer.empty && case.shapes.iter().any(|s| s.contains(&0)) {
-        return Some(format!("{} cannot make empty arrays", peer.name));
+        return Some((NotRun::Deviation, why.to_owned()));
     }
     if case.group.is_some() {
-        return Some("grouped cases run with Rust only".into());
+        return outside("grouped cases run with Rust only".into());
     }
     if let Some(why) = &case.rust_only {
-        return Some(why.clone());
+        return outside(why.clone());
+    }
+    if !takes_part(case, side) {
+        return Some((
+            NotRun::NoPart,
+            "the peer would do nothing the runner checks on this side".into(),
+        ));
     }
     for step in &case.steps {
         // The runner kills children itself; it cannot kill a one-shot peer.
         if let StepOp::Kill { target, .. } = &step.op {
             if side.plays(target) {
-                return Some("kills a peer process".into());
+                return outside("kills a peer process".into());
             }
             continue;
         }
@@ -79,14 +79,39 @@ pub fn not_applicable(case: &Case, peer: &PeerSpec, side: Side) -> Option<String
             return Some(why);
         }
     }
+    if let Some(why) = peer.cannot_hold(case.dtype) {
+        let name = case.dtype.native().name();
+        return claimed(format!("{} cannot hold {name}: {why}", peer.name));
+    }
+    if !case.dtype.is_native() && !peer.swapped {
+        return claimed(format!("{} has no other byte order", peer.name));
+    }
+    if !peer.empty && case.shapes.iter().any(|s| s.contains(&0)) {
+        return claimed(format!("{} cannot make empty arrays", peer.name));
+    }
     None
 }
 
-fn step_not_applicable(step: &Step, side: Side, peer: &PeerSpec) -> Option<String> {
+/// Whether the peer on `side` does anything in `case` that the runner
+/// checks: a step of one of its actors that is a word of its command line
+/// (not a check the runner makes itself, not only ending).
+fn takes_part(case: &Case, side: Side) -> bool {
+    case.steps.iter().any(|step| {
+        step.on.names().iter().any(|who| side.plays(who))
+            && !runner_checks(&step.op)
+            && !matches!(step.op, StepOp::Exit | StepOp::Close)
+    })
+}
+
+fn step_not_applicable(step: &Step, side: Side, peer: &PeerSpec) -> Option<(NotRun, String)> {
+    let claimed = |why: String| Some((NotRun::NotClaimed, why));
+    let outside = |why: String| Some((NotRun::OutsideProtocol, why));
     let name = step.op.name();
     let creates = matches!(step.op, StepOp::Create { .. });
     if creates && side == Side::Attaches {
-        return Some(format!("a child creates ({name})"));
+        return outside(format!(
+            "a child creates ({name}), and on this side Rust creates"
+        ));
     }
     if runner_checks(&step.op) {
         // Made by the runner in Rust: any expectation holds as written.
@@ -101,28 +126,33 @@ fn step_not_applicable(step: &Step, side: Side, peer: &PeerSpec) -> Option<Strin
         .as_ref()
         .is_some_and(|e| *e != ExpectedExit::Code(0))
     {
-        return Some(format!("expects the peer to end another way ({name})"));
+        return outside(format!("expects the peer to end another way ({name})"));
     }
-    if creates {
-        return match &step.op {
-            StepOp::Create { name: Some(_), .. } if !peer.named_create => {
-                Some(format!("{}'s create takes no --name", peer.name))
-            }
-            _ => None,
-        };
-    }
-    if !peer_word(&step.op) {
-        return Some(format!("the peer command line has no {name}"));
-    }
-    if let StepOp::Attach { form, overrides } = &step.op {
-        // Every peer reads the canonical and the short form; a lying
-        // descriptor (override) can be sent as is only in those forms.
-        let plain = form.is_none_or(|f| matches!(f, Form::Canonical | Form::Short));
-        if !plain || (overrides.is_some() && peer.form != Form::Canonical) {
-            return Some("attaches with another descriptor form".into());
+    match &step.op {
+        StepOp::Create { name: Some(_), .. } if !peer.named_create => {
+            claimed(format!("{}'s create takes no --name", peer.name))
         }
+        StepOp::Create { .. } => None,
+        StepOp::Unlink { .. } if !peer.unlink => claimed(format!("{} claims no unlink", peer.name)),
+        StepOp::Unlink { .. } => None,
+        StepOp::Attach { form, overrides } => {
+            // A lying descriptor (override) is sent as it is, in the form
+            // the step names, or canonical.
+            let sent = match (form, overrides) {
+                (Some(f), _) => Some(*f),
+                (None, Some(_)) => Some(Form::Canonical),
+                (None, None) => None,
+            };
+            match sent {
+                Some(f) if !peer.reads(f) => {
+                    claimed(format!("{} reads no {} descriptors", peer.name, f.name()))
+                }
+                _ => None,
+            }
+        }
+        op if !peer_word(op) => outside(format!("the peer command line has no {name}")),
+        _ => None,
     }
-    None
 }
 
 #[cfg(test)]
@@ -133,7 +163,7 @@ mod tests {
         PeerSpec {
             name: "p".into(),
             argv: vec!["p".into()],
-            form: Form::Canonical,
+            forms: vec![Form::Canonical],
             unsupported: vec![(
                 shm_core::DType::parse("float16").unwrap(),
                 "no half floats".into(),
@@ -144,6 +174,7 @@ mod tests {
             layout: shm_protocol::create::Layout::Bare,
             side_unsupported: None,
             named_create: true,
+            unlink: false,
             deviations: vec![(
                 "seed-blog-write".into(),
                 Side::Attaches,
@@ -165,20 +196,28 @@ mod tests {
             None
         );
         assert_eq!(
-            not_applicable(&case("seed-blog-write"), &peer, Side::Attaches).as_deref(),
-            Some("a known difference")
+            not_applicable(&case("seed-blog-write"), &peer, Side::Attaches),
+            Some((NotRun::Deviation, "a known difference".into()))
         );
-        let why = not_applicable(&case("pattern-float16"), &peer, Side::Creates).unwrap();
+        let (kind, why) = not_applicable(&case("pattern-float16"), &peer, Side::Creates).unwrap();
         assert!(why.contains("no half floats"), "{why}");
-        let why = not_applicable(&case("swapped-child-writes-int16"), &peer, Side::Creates);
-        assert!(why.unwrap().contains("byte order"));
+        assert_eq!(kind, NotRun::NotClaimed);
+        let (_, why) =
+            not_applicable(&case("swapped-child-writes-int16"), &peer, Side::Creates).unwrap();
+        assert!(why.contains("byte order"));
         let why = not_applicable(&case("unlink-while-attached"), &peer, Side::Creates);
-        assert!(why.is_some(), "rust_only cases stay with Rust");
+        assert_eq!(
+            why.map(|w| w.0),
+            Some(NotRun::OutsideProtocol),
+            "rust_only cases stay with Rust"
+        );
     }
 
     #[test]
     fn steps_a_peer_cannot_express_are_named_in_the_reason() {
-        let why = not_applicable(&case("create-existing"), &spec(), Side::Attaches).unwrap();
+        let (kind, why) =
+            not_applicable(&case("create-existing"), &spec(), Side::Attaches).unwrap();
         assert_eq!(why, "the peer command line has no create-segment");
+        assert_eq!(kind, NotRun::OutsideProtocol);
     }
 }

@@ -1,39 +1,8 @@
-//! Peer manifests: a peer described as data, in TOML. This is the one place
-//! the schema is documented.
-//!
-//! ```toml
-//! name = "mylib"                        # required: how reports name the peer
-//! argv = ["{dir}/bin/mylib-peer"]       # required: program and leading arguments
-//! description = "..."                   # optional, for people
-//! serve = true                          # offers `serve` (default false)
-//! form = "canonical"                    # descriptor form it reads: canonical | wetlands
-//! byte_orders = ["native", "swapped"]   # default: both
-//! dtypes = ["int8", "float64"]          # numpy names it holds (default: all modelled)
-//! empty = true                          # makes arrays with a zero-length dimension (default true)
-//! named_create = true                   # `create` takes --name (default true)
-//! layout = "sharedarray"                # the segment layout it needs from a Rust creator
-//! os = ["linux", "macos"]               # where it exists (default: everywhere)
-//! python_modules = ["numpy"]            # modules `{python}` must import for it to run
-//!
-//! [[unsupported_side]]                  # a side it cannot take (where `os` says)
-//! side = "attaches"                     # creates | attaches
-//! os = ["page-rounded"]                 # optional, as a case's `os`
-//! reason = "..."
-//!
-//! [[deviation]]                         # a documented difference: reported as skipped
-//! case = "permissions"                  # with the reason (`warning: ...` for warnings)
-//! side = "creates"
-//! os = ["windows"]                      # optional, as a case's `os` (default: everywhere)
-//! reason = "warning: ..."
-//! ```
-//!
-//! A manifest with only `name` and `argv` claims the whole contract. In
-//! `argv`, `{dir}` is the manifest's directory, `{bin}` the directory of the
-//! running `shm-harness`, `{harness}` that binary, `{exe}` the OS's
-//! executable suffix, `{python}` the Python interpreter (`--python`, else
-//! `$SHM_HARNESS_PYTHON`, else `python3`) and `{scripts}` a private
-//! directory holding this binary's embedded Python peers. Unknown keys are
-//! errors that name the file and the key; so is a program that is not there.
+//! Peer manifests: a peer described as data, in TOML. The schema is
+//! written once, in `fixtures/peers/README.md`, which this binary embeds
+//! and prints (`shm-harness schema manifest`): [`SCHEMA`]. Unknown keys are
+//! errors that name the file and the key; so is a program that is not
+//! there.
 
 use std::path::Path;
 
@@ -44,6 +13,9 @@ use shm_protocol::form::Form;
 
 use super::spec::{PeerSpec, Side};
 use crate::platform::os_matches;
+
+/// The manifest schema, as `fixtures/peers/README.md` writes it.
+pub const SCHEMA: &str = include_str!("../../../fixtures/peers/README.md");
 
 /// A peer manifest as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +32,10 @@ pub struct Manifest {
     serve: bool,
     #[serde(default)]
     form: Option<Form>,
+    #[serde(default)]
+    forms: Option<Vec<Form>>,
+    #[serde(default)]
+    unlink: bool,
     #[serde(default)]
     byte_orders: Option<Vec<ByteOrderName>>,
     #[serde(default)]
@@ -153,9 +129,15 @@ impl Manifest {
                 ));
             }
         }
-        if m.form == Some(Form::Short) {
+        let forms = m.forms();
+        if forms.contains(&Form::Short) {
             return Err(format!(
-                "{file}: form: every peer reads the short form; say \"canonical\" or \"wetlands\""
+                "{file}: forms: every peer that reads the canonical form reads the short one; say \"canonical\" or \"wetlands\""
+            ));
+        }
+        if forms.is_empty() || (m.form.is_some() && m.forms.is_some()) {
+            return Err(format!(
+                "{file}: forms: give at least one form, in forms or form, not both"
             ));
         }
         if m.byte_orders
@@ -217,6 +199,15 @@ impl Manifest {
         Ok(argv)
     }
 
+    /// The descriptor forms it reads: `forms`, or `form`, or canonical.
+    fn forms(&self) -> Vec<Form> {
+        match (&self.forms, self.form) {
+            (Some(forms), _) => forms.clone(),
+            (None, Some(form)) => vec![form],
+            (None, None) => vec![Form::Canonical],
+        }
+    }
+
     /// The runner's view of the peer.
     pub fn spec(&self, argv: Vec<String>) -> PeerSpec {
         let unsupported = match &self.dtypes {
@@ -230,7 +221,7 @@ impl Manifest {
         PeerSpec {
             name: self.name.clone(),
             argv,
-            form: self.form.unwrap_or(Form::Canonical),
+            forms: self.forms(),
             unsupported,
             swapped: self
                 .byte_orders
@@ -239,6 +230,7 @@ impl Manifest {
             empty: self.empty,
             serve: self.serve,
             named_create: self.named_create,
+            unlink: self.unlink,
             layout: self.layout,
             side_unsupported: self
                 .unsupported_side
@@ -279,7 +271,8 @@ mod tests {
         let spec = m.spec(vec!["sh".into()]);
         assert!(spec.swapped && spec.empty && spec.named_create && !spec.serve);
         assert!(spec.unsupported.is_empty() && spec.deviations.is_empty());
-        assert_eq!(spec.form, Form::Canonical);
+        assert_eq!(spec.forms, [Form::Canonical]);
+        assert!(spec.reads(Form::Short) && !spec.reads(Form::Wetlands) && !spec.unlink);
     }
 
     #[test]

@@ -13,6 +13,8 @@ mod registry;
 mod spec;
 
 pub use applies::{not_applicable, runner_checks};
-pub use manifest::{Manifest, Placeholders};
-pub use registry::{FOREIGN, KNOWN, NOT_ON_THIS_OS, Registry, Resolved, chosen, resolve_all};
+pub use manifest::{Manifest, Placeholders, SCHEMA};
+pub use registry::{
+    FOREIGN, KNOWN, NOT_ON_THIS_OS, PeerChoice, Registry, Resolved, chosen, resolve_all,
+};
 pub use spec::{PeerSpec, Side};

@@ -117,31 +117,40 @@ impl Registry {
             .find(|(file, _)| file.strip_suffix(".toml") == Some(name))
             .ok_or_else(|| format!("unknown peer {name:?}"))?;
         let manifest = Manifest::parse(&format!("fixtures/peers/{file}"), text)?;
-        self.spec(&manifest, file, None)
+        self.spec(&manifest, file, None)?
     }
 
     /// The manifest at `path` and how to run it. Errors are the manifest's
-    /// (a usage error), except that a peer that does not exist on this OS
-    /// is `Ok(Err(reason))`: its runs are skipped with the reason.
+    /// (a usage error), except that a peer that cannot run here (another
+    /// OS, a missing interpreter or module) is `Ok(Err(reason))`: its runs
+    /// are skipped with the reason (failed under `CI=true`).
     pub fn load(&mut self, path: &Path) -> Result<(String, Result<PeerSpec, String>), String> {
         let manifest = Manifest::load(path)?;
         let name = manifest.name.clone();
-        if let Some(why) = manifest.not_on_this_os() {
-            return Ok((name, Err(format!("{NOT_ON_THIS_OS} {why}"))));
-        }
         let file = path.display().to_string();
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        // `{dir}` is the manifest's real directory, however the path was
+        // given (a bare file name has the empty parent).
+        let real = std::fs::canonicalize(path).map_err(|e| format!("{file}: {e}"))?;
+        let dir = real.parent().map(Path::to_path_buf).unwrap_or_default();
         let spec = self.spec(&manifest, &file, Some(&dir))?;
-        Ok((name, Ok(spec)))
+        Ok((name, spec))
     }
 
-    fn spec(&mut self, m: &Manifest, file: &str, dir: Option<&Path>) -> Result<PeerSpec, String> {
+    /// How to run the peer `m` describes (`Ok(Err(why))` when it cannot
+    /// run here), or what is wrong with the manifest.
+    fn spec(
+        &mut self,
+        m: &Manifest,
+        file: &str,
+        dir: Option<&Path>,
+    ) -> Result<Result<PeerSpec, String>, String> {
         if let Some(why) = m.not_on_this_os() {
-            return Err(format!("{NOT_ON_THIS_OS} {why}"));
+            return Ok(Err(format!("{NOT_ON_THIS_OS} {why}")));
         }
-        if !m.python_modules.is_empty() {
-            self.check_python(&m.python_modules)?;
+        if !m.python_modules.is_empty() || m.argv.iter().any(|a| a.contains("{python}")) {
+            if let Err(why) = self.check_python(&m.python_modules) {
+                return Ok(Err(why));
+            }
         }
         let python = self.python.clone();
         let mut scripts = || self.scripts();
@@ -151,7 +160,7 @@ impl Registry {
             scripts: &mut scripts,
         };
         let argv = m.argv(file, &mut places)?;
-        Ok(m.spec(argv))
+        Ok(Ok(m.spec(argv)))
     }
 
     /// The argv of the queue's Python twin (`fixtures/python/shm_queue.py`),
@@ -174,8 +183,10 @@ impl Registry {
         }
     }
 
-    /// Checks that the interpreter runs and imports `modules`.
+    /// Checks that the interpreter runs and imports `modules`; the error
+    /// says how to point the runner at another one.
     fn check_python(&self, modules: &[String]) -> Result<(), String> {
+        let hint = "give --python PATH, or set SHM_HARNESS_PYTHON, to an interpreter that has them";
         let code = modules
             .iter()
             .map(|m| format!("import {m}"))
@@ -185,14 +196,14 @@ impl Registry {
             .args(["-c", &code])
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| format!("cannot run {}: {e}", self.python))?;
+            .map_err(|e| format!("cannot run {}: {e} ({hint})", self.python))?;
         if out.status.success() {
             Ok(())
         } else {
             let err = String::from_utf8_lossy(&out.stderr);
             let last = err.lines().last().unwrap_or("").trim();
             Err(format!(
-                "{} cannot import {}: {last}",
+                "{} cannot import {}: {last} ({hint})",
                 self.python,
                 modules.join(", ")
             ))
@@ -219,6 +230,36 @@ impl Registry {
             .path()
             .to_string_lossy()
             .into_owned())
+    }
+}
+
+/// Which one peer a command tests (`prop`, `check-peer`).
+#[derive(Debug, Clone)]
+pub enum PeerChoice {
+    /// A built-in peer, by name.
+    Builtin(String),
+    /// The peer a manifest describes.
+    Manifest(PathBuf),
+}
+
+impl Registry {
+    /// The peer `choice` names, and how to run it or why it cannot run
+    /// here; `Err` is a usage error (`rust` is no peer to test, an unknown
+    /// name, a bad manifest).
+    pub fn choose(&mut self, choice: &PeerChoice) -> Result<Resolved, String> {
+        match choice {
+            PeerChoice::Builtin(name) => {
+                if name == "rust" || !KNOWN.contains(&name.as_str()) {
+                    let known: Vec<&str> = KNOWN.iter().copied().filter(|p| *p != "rust").collect();
+                    return Err(format!(
+                        "--peer {name:?}: give a peer (one of {}) or --peer-manifest",
+                        known.join(", ")
+                    ));
+                }
+                Ok((name.clone(), self.resolve(name)))
+            }
+            PeerChoice::Manifest(path) => self.load(path),
+        }
     }
 }
 

@@ -12,8 +12,9 @@ pub struct PeerSpec {
     pub name: String,
     /// The command line prefix: program and leading arguments.
     pub argv: Vec<String>,
-    /// The descriptor form it reads.
-    pub form: Form,
+    /// The descriptor forms it reads: canonical (with the short form, which
+    /// every peer reads), the Wetlands payload, or both.
+    pub forms: Vec<Form>,
     /// dtypes (native byte order) it cannot hold, with the reason.
     pub unsupported: Vec<(DType, String)>,
     /// Whether it supports the other byte order.
@@ -29,6 +30,8 @@ pub struct PeerSpec {
     pub side_unsupported: Option<(Side, String)>,
     /// Whether its `create` takes `--name`.
     pub named_create: bool,
+    /// Whether it offers `unlink NAME` (protocol 5.5).
+    pub unlink: bool,
     /// Cases where the peer knowingly differs: (case, side, reason). They
     /// are reported as skipped with the reason, so the difference is seen.
     pub deviations: Vec<(String, Side, String)>,
@@ -59,6 +62,15 @@ impl Side {
 }
 
 impl PeerSpec {
+    /// Whether it reads descriptors in `form` (every peer that reads the
+    /// canonical form reads the short one too).
+    pub fn reads(&self, form: Form) -> bool {
+        match form {
+            Form::Short => self.forms.contains(&Form::Canonical),
+            f => self.forms.contains(&f),
+        }
+    }
+
     /// Why the peer cannot hold `dtype`, if it cannot.
     pub fn cannot_hold(&self, dtype: DType) -> Option<&str> {
         let native = dtype.native();

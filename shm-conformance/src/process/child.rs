@@ -165,6 +165,16 @@ impl ChildProc {
         let _ = self.wait(Instant::now() + Duration::from_secs(5));
     }
 
+    /// Sends `signal` to the child (Unix), unless it has ended.
+    #[cfg(unix)]
+    pub fn signal(&mut self, signal: nix::sys::signal::Signal) -> Result<(), NoReply> {
+        if self.alive() {
+            self.proc.signal(signal)
+        } else {
+            Ok(())
+        }
+    }
+
     /// What a spawned child wrote on stderr (empty for forked ones, whose
     /// stderr is the runner's).
     pub fn stderr(&mut self) -> String {

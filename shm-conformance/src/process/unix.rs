@@ -181,6 +181,17 @@ impl Proc {
         None
     }
 
+    /// Sends `signal` to the child, unless it has ended.
+    pub(super) fn signal(&mut self, signal: nix::sys::signal::Signal) -> Result<(), NoReply> {
+        let pid = match &self.process {
+            Process::Forked(pid) => *pid,
+            Process::Spawned(child) => Pid::from_raw(child.id() as i32),
+            #[cfg(target_os = "linux")]
+            Process::Warm(child) => child.pid,
+        };
+        nix::sys::signal::kill(pid, signal).map_err(|e| NoReply::Io(format!("kill: {e}")))
+    }
+
     /// What a spawned child wrote on stderr (empty for forked ones, whose
     /// stderr is the runner's).
     pub(super) fn stderr(&mut self) -> String {

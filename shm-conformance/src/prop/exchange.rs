@@ -44,11 +44,24 @@ pub(super) struct Exchange {
 
 /// A peer's creator, released (stdin closed, waited for) however the case
 /// ends.
-struct Held(PeerActor, Duration);
+struct Held(Option<PeerActor>, Duration);
+
+impl Held {
+    /// Releases the creator: it must unlink and exit 0 (section 5.2).
+    fn release(mut self) -> Result<(), String> {
+        match self.0.take() {
+            Some(mut creator) => creator.finish(Instant::now() + self.1, None),
+            None => Ok(()),
+        }
+    }
+}
 
 impl Drop for Held {
     fn drop(&mut self) {
-        self.0.finish(Instant::now() + self.1, None);
+        if let Some(mut creator) = self.0.take() {
+            // A case that failed already: how the creator ends adds nothing.
+            let _ = creator.finish(Instant::now() + self.1, None);
+        }
     }
 }
 
@@ -67,7 +80,8 @@ impl Exchange {
 
     /// Ends the attaching peer's processes.
     pub(super) fn finish(&mut self) {
-        self.attacher.finish(self.deadline(), None);
+        // The attacher created nothing, so it has no release to check.
+        let _ = self.attacher.finish(self.deadline(), None);
     }
 
     fn deadline(&self) -> Instant {
@@ -190,7 +204,7 @@ impl Exchange {
     fn peer_creates(&mut self, case: &PropCase) -> Result<(), String> {
         let dtype = case.dtype;
         let deadline = self.deadline();
-        let mut held = Held(PeerActor::new(self.spec.clone()), self.timeout);
+        let mut held = Held(Some(PeerActor::new(self.spec.clone())), self.timeout);
         let create = Request::Create {
             shape: case.shape.clone(),
             dtype,
@@ -198,7 +212,8 @@ impl Exchange {
             name: None,
             layout: Layout::Bare,
         };
-        let line = match held.0.perform(&create, deadline, &mut self.procs) {
+        let creator = held.0.as_mut().expect("made above");
+        let line = match creator.perform(&create, deadline, &mut self.procs) {
             Ok(Reply::Ok(line)) => line,
             Ok(Reply::Error { kind, message }) => return Err(format!("create: {kind}: {message}")),
             Err(e) => return Err(format!("create: {e}")),
@@ -232,7 +247,7 @@ impl Exchange {
             &Request::CheckPattern { seed },
             &format!("check-pattern {seed}"),
         )?;
-        drop(held);
+        held.release()?;
         left_behind(d.name())
     }
 }

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::peer::{self, PeerSpec, Registry};
+use crate::peer::{self, PeerChoice, PeerSpec, Registry};
 use crate::runner::Processes;
 use case::PropCase;
 use exchange::Exchange;
@@ -35,15 +35,6 @@ use strategy::Caps;
 
 /// How many shrinking steps a failure gets at most.
 const MAX_SHRINK_ITERS: u32 = 1024;
-
-/// Which peer a `prop` run tests.
-#[derive(Debug, Clone)]
-pub enum PeerChoice {
-    /// A built-in peer, by name.
-    Builtin(String),
-    /// The peer a manifest describes.
-    Manifest(PathBuf),
-}
 
 /// What one `prop` run does.
 #[derive(Debug, Clone)]
@@ -80,7 +71,7 @@ pub enum Verdict {
 /// Runs `prop` and prints as it goes; `Err` is a usage error.
 pub fn prop(options: &PropOptions) -> Result<Verdict, String> {
     let mut registry = Registry::new(options.python.as_deref());
-    let (name, spec) = resolve(&mut registry, &options.peer)?;
+    let (name, spec) = registry.choose(&options.peer)?;
     let spec = match spec {
         Ok(s) => s,
         Err(why) => return Ok(unavailable(&name, &why)),
@@ -116,29 +107,6 @@ pub fn prop(options: &PropOptions) -> Result<Verdict, String> {
     } else {
         Verdict::Failed
     })
-}
-
-fn resolve(
-    registry: &mut Registry,
-    choice: &PeerChoice,
-) -> Result<(String, Result<PeerSpec, String>), String> {
-    match choice {
-        PeerChoice::Builtin(name) => {
-            if name == "rust" || !peer::KNOWN.contains(&name.as_str()) {
-                let known: Vec<&str> = peer::KNOWN
-                    .iter()
-                    .copied()
-                    .filter(|p| *p != "rust")
-                    .collect();
-                return Err(format!(
-                    "--peer {name:?}: prop needs another peer (one of {}) or --peer-manifest",
-                    known.join(", ")
-                ));
-            }
-            Ok((name.clone(), registry.resolve(name)))
-        }
-        PeerChoice::Manifest(path) => registry.load(path),
-    }
 }
 
 fn read_regressions(path: &Path) -> Result<Vec<PropCase>, String> {

@@ -99,7 +99,7 @@ impl Caps {
             empty = false;
         }
         let layout = spec.layout != Layout::Bare;
-        let wetlands = spec.form == Form::Wetlands;
+        let wetlands = !spec.reads(Form::Canonical);
         let mut view = |case: Option<&str>, what: &str| {
             if layout {
                 let why = "its manifest's layout describes the whole segment (C order, offset 0)";

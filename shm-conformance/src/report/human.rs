@@ -6,14 +6,24 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use super::words::arrangement;
+use super::words::{arrangement, message, not_run};
 use super::{Report, Summary};
-use crate::record::{Outcome, Record};
+use crate::record::{NotRun, Outcome, Record};
+
+/// The columns of the per-capability table after passed and failed: the
+/// skips, by why.
+const SKIPS: [NotRun; 4] = [
+    NotRun::NotClaimed,
+    NotRun::Deviation,
+    NotRun::OutsideProtocol,
+    NotRun::NoPart,
+];
 
 pub(super) struct Human {
     out: Box<dyn Write>,
-    /// (peer direction, capability) -> (passed, failed, skipped).
-    peers: BTreeMap<(String, String), [usize; 3]>,
+    /// (peer direction, capability) -> passed, failed, each of [`SKIPS`],
+    /// and any other skip (not here, unavailable).
+    peers: BTreeMap<(String, String), [usize; 7]>,
 }
 
 impl Human {
@@ -33,13 +43,16 @@ impl Human {
             self.out,
             "\nBy peer, direction and capability (catalogue file):\n"
         )?;
+        let skips: Vec<&str> = SKIPS.iter().map(|w| not_run(*w)).collect();
         writeln!(
             self.out,
-            "| peer, direction | capability | passed | failed | skipped |"
+            "| peer, direction | capability | passed | failed | skipped: {} | other skips |",
+            skips.join(" | ")
         )?;
-        writeln!(self.out, "|---|---|---|---|---|")?;
-        for ((peer, file), [p, f, s]) in &self.peers {
-            writeln!(self.out, "| {peer} | {file} | {p} | {f} | {s} |")?;
+        writeln!(self.out, "|---|---|---|---|---|---|---|---|---|")?;
+        for ((peer, file), counts) in &self.peers {
+            let cells: Vec<String> = counts.iter().map(usize::to_string).collect();
+            writeln!(self.out, "| {peer} | {file} | {} |", cells.join(" | "))?;
         }
         Ok(())
     }
@@ -49,10 +62,16 @@ impl Report for Human {
     fn case(&mut self, run: &Record) -> std::io::Result<()> {
         if let Some(peer) = super::words::peer_column(run) {
             let counts = self.peers.entry((peer, run.case.file.clone())).or_default();
+            let skip = |why| {
+                SKIPS
+                    .iter()
+                    .position(|w| Some(*w) == why)
+                    .map_or(6, |i| i + 2)
+            };
             counts[match run.outcome {
                 Outcome::Passed => 0,
                 Outcome::Failed => 1,
-                Outcome::Skipped => 2,
+                Outcome::Skipped => skip(run.not_run),
             }] += 1;
         }
         let word = match run.outcome {
@@ -68,7 +87,7 @@ impl Report for Human {
             run.case.name
         )?;
         if !run.message.is_empty() {
-            write!(self.out, ": {}", run.message)?;
+            write!(self.out, ": {}", message(run))?;
         }
         writeln!(self.out)?;
         self.out.flush()
@@ -77,6 +96,14 @@ impl Report for Human {
     fn finish(&mut self, s: &Summary) -> std::io::Result<()> {
         self.capabilities()?;
         writeln!(self.out, "\nran in {:.2} s", s.duration.as_secs_f64())?;
+        if !s.not_run.is_empty() {
+            let why: Vec<String> = s
+                .not_run
+                .iter()
+                .map(|(w, n)| format!("{n} {}", not_run(*w)))
+                .collect();
+            writeln!(self.out, "not run: {}", why.join(", "))?;
+        }
         writeln!(
             self.out,
             "{} passed, {} failed, {} skipped",

@@ -25,6 +25,7 @@ impl Report for JsonLines {
             "mode": words::mode(run.mode),
             "peer": words::peer_column(run),
             "outcome": words::outcome(run.outcome),
+            "not_run": run.not_run.map(words::not_run_key),
             "duration_ms": run.duration.as_millis() as u64,
             "message": run.message,
         });
@@ -33,10 +34,16 @@ impl Report for JsonLines {
     }
 
     fn finish(&mut self, s: &Summary) -> std::io::Result<()> {
+        let not_run: serde_json::Map<String, serde_json::Value> = s
+            .not_run
+            .iter()
+            .map(|(why, n)| (words::not_run_key(*why).to_owned(), (*n).into()))
+            .collect();
         let line = json!({"summary": {
             "passed": s.passed,
             "failed": s.failed,
             "skipped": s.skipped,
+            "not_run": not_run,
             "duration_ms": s.duration.as_millis() as u64,
         }});
         writeln!(self.out, "{line}")?;

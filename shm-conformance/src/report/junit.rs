@@ -32,7 +32,7 @@ impl Report for Junit {
             Outcome::Skipped => TestCaseStatus::skipped(),
         };
         if !run.message.is_empty() {
-            status.set_message(run.message.as_str());
+            status.set_message(super::words::message(run));
         }
         let mut case = TestCase::new(format!("{} [{}]", run.case.name, arrangement(run)), status);
         case.set_classname(format!("shm-harness.{}", run.case.file));

@@ -31,7 +31,7 @@ pub enum Format {
 }
 
 /// Counts of a whole run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Summary {
     /// Runs that passed.
     pub passed: usize,
@@ -39,6 +39,9 @@ pub struct Summary {
     pub failed: usize,
     /// Runs that were skipped.
     pub skipped: usize,
+    /// Runs that did not run, by why (skipped, or failed where every peer
+    /// must be there).
+    pub not_run: std::collections::BTreeMap<crate::record::NotRun, usize>,
     /// How long the whole run took.
     pub duration: Duration,
 }
@@ -46,6 +49,9 @@ pub struct Summary {
 impl Summary {
     /// Counts one case run.
     pub fn add(&mut self, run: &Record) {
+        if let Some(why) = run.not_run {
+            *self.not_run.entry(why).or_default() += 1;
+        }
         match run.outcome {
             Outcome::Passed => self.passed += 1,
             Outcome::Failed => self.failed += 1,

@@ -3,7 +3,7 @@
 
 use crate::catalogue::Mode;
 use crate::peer::Side;
-use crate::record::{Arrangement, Outcome, QueueEnd, Record};
+use crate::record::{Arrangement, NotRun, Outcome, QueueEnd, Record};
 
 /// `fork` or `spawn`.
 pub(super) fn mode(mode: Mode) -> &'static str {
@@ -19,6 +19,47 @@ pub(super) fn outcome(outcome: Outcome) -> &'static str {
         Outcome::Passed => "passed",
         Outcome::Failed => "failed",
         Outcome::Skipped => "skipped",
+    }
+}
+
+/// Why a run did not run, for people: `outside protocol version 1`, ...
+pub(super) fn not_run(why: NotRun) -> &'static str {
+    match why {
+        NotRun::NotHere => "not here",
+        NotRun::OutsideProtocol => "outside protocol version 1",
+        NotRun::NotClaimed => "not claimed by the manifest",
+        NotRun::Deviation => "deviation",
+        NotRun::NoPart => "no part for the peer",
+        NotRun::Unavailable => "unavailable",
+    }
+}
+
+/// The same as a JSON word: `outside-protocol`, ...
+pub(super) fn not_run_key(why: NotRun) -> &'static str {
+    match why {
+        NotRun::NotHere => "not-here",
+        NotRun::OutsideProtocol => "outside-protocol",
+        NotRun::NotClaimed => "not-claimed",
+        NotRun::Deviation => "deviation",
+        NotRun::NoPart => "no-part",
+        NotRun::Unavailable => "unavailable",
+    }
+}
+
+/// A record's message for people: a skip's reason says its kind first
+/// (`outside protocol version 1: kills a peer process`), except where the
+/// reason says it itself (`applies to windows only`, `peer x unavailable`).
+pub(super) fn message(record: &Record) -> String {
+    match record.not_run {
+        Some(
+            why @ (NotRun::OutsideProtocol
+            | NotRun::NotClaimed
+            | NotRun::Deviation
+            | NotRun::NoPart),
+        ) => {
+            format!("{}: {}", not_run(why), record.message)
+        }
+        _ => record.message.clone(),
     }
 }
 

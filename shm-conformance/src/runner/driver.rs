@@ -132,7 +132,22 @@ impl PeerActor {
                     e => e,
                 })
             }
-            Request::Exit | Request::Close => Ok(Reply::Ok("ok".into())),
+            Request::Exit => Ok(Reply::Ok("ok".into())),
+            // A creator's close is its release: it unlinks and exits 0.
+            Request::Close => match self.creator.take() {
+                Some(creator) => Ok(match self.release(creator, deadline) {
+                    Ok(()) => Reply::Ok("ok".into()),
+                    Err(message) => Reply::Error {
+                        kind: Kind::Harness(HarnessKind::PeerFailed),
+                        message,
+                    },
+                }),
+                None => Ok(Reply::Ok("ok".into())),
+            },
+            Request::Unlink { name } if self.spec.unlink => {
+                let args = ["unlink".to_owned(), name.clone()];
+                self.run_to_end(&args, "unlink", deadline, procs)
+            }
             // A probe by name needs no attachment.
             Request::Probe { .. } => Ok(self.verifier.perform(op)),
             Request::CheckParts { .. } | Request::View { .. } | Request::Mode => {
@@ -161,6 +176,11 @@ impl PeerActor {
         deadline: Instant,
         procs: &mut Processes,
     ) -> Result<Reply, String> {
+        // A second array of the same actor replaces the first, which its
+        // creator then releases, as a Rust actor drops it.
+        if let Some(old) = self.creator.take() {
+            self.release(old, deadline)?;
+        }
         let mut creator = procs
             .launcher
             .spawn(self.command(args))
@@ -169,7 +189,13 @@ impl PeerActor {
             Ok(Some(line)) => line,
             Ok(None) => {
                 let exit = creator.wait(deadline);
-                return Ok(peer_error(exit, &creator.stderr()));
+                return Ok(match answer(exit, "", &creator.stderr()) {
+                    Reply::Ok(_) => Reply::Error {
+                        kind: Kind::Harness(HarnessKind::PeerFailed),
+                        message: "create ended without printing its descriptor".into(),
+                    },
+                    failure => failure,
+                });
             }
             Err(e) => return Err(format!("{} create: {e}", self.spec.name)),
         };
@@ -187,13 +213,24 @@ impl PeerActor {
         Ok(Reply::Ok(line.trim().to_owned()))
     }
 
-    /// The descriptor converted to the form this peer reads.
+    /// The descriptor in a form this peer reads: as it is when the peer
+    /// reads its form, else written in the peer's own.
     fn in_my_form(&self, d: &Value) -> Result<Value, String> {
-        if self.spec.form != Form::Wetlands {
+        let form = if d.get(shm_core::descriptor::WETLANDS_MARKER).is_some() {
+            Form::Wetlands
+        } else {
+            Form::Canonical
+        };
+        if self.spec.reads(form) {
             return Ok(d.clone());
         }
+        let theirs = if form == Form::Wetlands {
+            Form::Canonical
+        } else {
+            Form::Wetlands
+        };
         shm_core::Descriptor::from_value(d)
-            .and_then(|d| Form::Wetlands.write(&d))
+            .and_then(|d| theirs.write(&d))
             .map_err(|e| e.to_string())
     }
 
@@ -216,9 +253,21 @@ impl PeerActor {
         if self.spec.serve {
             return self.served(&args, deadline, procs);
         }
+        self.run_to_end(&args, &words[0], deadline, procs)
+    }
+
+    /// Runs `PEER ARGS` as a process of its own to its end, and answers
+    /// with what it printed or how it failed (`what` names it in errors).
+    fn run_to_end(
+        &mut self,
+        args: &[String],
+        what: &str,
+        deadline: Instant,
+        procs: &mut Processes,
+    ) -> Result<Reply, String> {
         let mut p = procs
             .launcher
-            .spawn(self.command(&args))
+            .spawn(self.command(args))
             .map_err(|e| e.to_string())?;
         let mut out = String::new();
         loop {
@@ -227,15 +276,13 @@ impl PeerActor {
                 Ok(None) => break,
                 Err(NoReply::TimedOut) => {
                     p.kill();
-                    return Err(format!("{} {} timed out", self.spec.name, words[0]));
+                    return Err(format!("{} {what} timed out", self.spec.name));
                 }
                 Err(e) => return Err(e.to_string()),
             }
         }
-        match p.wait(deadline) {
-            Some(Exit::Code(0)) => Ok(Reply::Ok(printed(&out))),
-            exit => Ok(peer_error(exit, &p.stderr())),
-        }
+        let exit = p.wait(deadline);
+        Ok(answer(exit, &out, &p.stderr()))
     }
 
     /// Runs one `peer` command in the peer's `serve` process.
@@ -256,7 +303,7 @@ impl PeerActor {
         }
         let server = self.server.as_mut().expect("started above");
         let request = serde_json::to_string(args).expect("words serialise");
-        let answer = server
+        let served = server
             .send_line(&request, deadline)
             .map_err(|e| format!("{name} serve: {e}"))
             .and_then(|()| match server.read_line(deadline) {
@@ -265,7 +312,7 @@ impl PeerActor {
                 Ok(None) => Err(format!("{name} serve ended: {}", server.stderr().trim())),
                 Err(e) => Err(format!("{name} serve: {e}")),
             });
-        let served = match answer {
+        let served = match served {
             Ok(served) => served,
             Err(e) => {
                 // A server that failed once is never kept for another case.
@@ -274,16 +321,22 @@ impl PeerActor {
                 return Err(e);
             }
         };
-        Ok(match served.code {
-            0 => Reply::Ok(printed(&served.stdout)),
-            code => peer_error(Some(Exit::Code(code)), &served.stderr),
-        })
+        Ok(answer(
+            Some(Exit::Code(served.code)),
+            &served.stdout,
+            &served.stderr,
+        ))
     }
 
-    /// Closes the held creator's stdin and waits for it to unlink and exit;
+    /// Closes the held creator's stdin and waits for it to unlink and exit
+    /// 0 with nothing on stderr (section 5.2; `Err` says how it did not);
     /// keeps the `serve` process in `keep` for the next case run (when
     /// given and it is still alive), or ends it.
-    pub fn finish(&mut self, deadline: Instant, keep: Option<&mut KeptServers>) {
+    pub fn finish(
+        &mut self,
+        deadline: Instant,
+        keep: Option<&mut KeptServers>,
+    ) -> Result<(), String> {
         if let Some(mut server) = self.server.take() {
             if let Some(kept) = keep.filter(|_| server.alive()) {
                 kept.keep(&self.spec.argv, server);
@@ -294,13 +347,34 @@ impl PeerActor {
                 }
             }
         }
-        if let Some(mut creator) = self.creator.take() {
-            creator.close_stdin();
-            if creator.wait(deadline).is_none() {
-                creator.kill();
-            }
-        }
         self.verifier = Worker::default();
+        match self.creator.take() {
+            Some(creator) => self.release(creator, deadline),
+            None => Ok(()),
+        }
+    }
+
+    /// Releases a held creator: its stdin closed, it must unlink and exit 0
+    /// with nothing on stderr (section 5.2).
+    fn release(&self, mut creator: ChildProc, deadline: Instant) -> Result<(), String> {
+        creator.close_stdin();
+        let name = &self.spec.name;
+        match creator.wait(deadline) {
+            None => {
+                creator.kill();
+                Err(format!(
+                    "{name}'s creator did not end when its stdin closed"
+                ))
+            }
+            Some(Exit::Code(0)) => match creator.stderr() {
+                err if err.is_empty() => Ok(()),
+                err => Err(format!("{name}'s creator wrote on stderr: {}", err.trim())),
+            },
+            Some(exit) => Err(format!(
+                "{name}'s creator ended with {exit} when its stdin closed: {}",
+                creator.stderr().trim()
+            )),
+        }
     }
 }
 
@@ -313,17 +387,38 @@ fn printed(stdout: &str) -> String {
     }
 }
 
-/// A peer's failure as a reply, its kind from the exit code (see
-/// [`Kind::of_peer_exit`]).
-fn peer_error(exit: Option<Exit>, stderr: &str) -> Reply {
+/// What a command answered, held to section 9: a success prints nothing
+/// on stderr; a failure exits 1, 2 or 3 with exactly one `error: ` line on
+/// stderr and nothing on stdout, and its kind is its exit code's (see
+/// [`Kind::of_peer_exit`]). Anything else (a crash, an interpreter that
+/// could not start the script, a second line) is the peer failing, not an
+/// error kind of the protocol.
+fn answer(exit: Option<Exit>, stdout: &str, stderr: &str) -> Reply {
+    let failed = |message: String| Reply::Error {
+        kind: Kind::Harness(HarnessKind::PeerFailed),
+        message,
+    };
     let code = match &exit {
         Some(Exit::Code(c)) => Some(*c),
         _ => None,
     };
-    let kind = Kind::of_peer_exit(code).unwrap_or(Kind::Harness(HarnessKind::PeerFailed));
     let how = exit.map_or("did not end".to_owned(), |e| e.to_string());
-    Reply::Error {
-        kind,
-        message: format!("{how}: {}", stderr.trim()),
+    match (code, Kind::of_peer_exit(code)) {
+        (Some(0), _) if stderr.is_empty() => Reply::Ok(printed(stdout)),
+        (Some(0), _) => failed(format!("succeeded but wrote on stderr: {}", stderr.trim())),
+        (Some(1..=3), Some(kind)) if one_error_line(stderr) && stdout.is_empty() => Reply::Error {
+            kind,
+            message: format!("{how}: {}", stderr.trim()),
+        },
+        _ => failed(format!(
+            "{how} without the protocol's one `error: ` line and empty stdout (stdout {stdout:?}, stderr {stderr:?})"
+        )),
     }
+}
+
+/// Whether `stderr` is exactly one line, starting `error: `.
+fn one_error_line(stderr: &str) -> bool {
+    stderr.starts_with("error: ")
+        && stderr.trim_end_matches('\n').lines().count() == 1
+        && stderr.ends_with('\n')
 }

@@ -3,7 +3,8 @@
 
 use std::process::ExitCode;
 
-use shm_conformance::prop::{PeerChoice, PropOptions, Verdict};
+use shm_conformance::peer::PeerChoice;
+use shm_conformance::prop::{PropOptions, Verdict};
 use shm_harness::cli::PropArgs;
 use shm_protocol::exit::{BAD_INPUT, CHECK_FAILED, fail};
 
