@@ -21,10 +21,13 @@
 //! - [`suite`]: a whole run: which cases, modes and peers;
 //! - [`matrix`]: the interop matrix, counted from typed results;
 //! - [`report`]: human lines, JSON lines, JUnit XML, the matrix tables;
-//! - [`prop`]: property tests through one peer.
+//! - [`prop`]: property tests through one peer;
+//! - [`check`]: the peer check: what the catalogue cannot say about a
+//!   peer, command by command.
 
 pub mod actor;
 pub mod catalogue;
+pub mod check;
 pub mod matrix;
 pub mod peer;
 pub mod platform;

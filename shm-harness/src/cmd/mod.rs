@@ -2,6 +2,7 @@
 //! libraries, and turn the result into an exit code through the one table
 //! (`shm_protocol::exit`).
 
+mod check_peer;
 mod child;
 mod clean;
 mod create;
@@ -11,6 +12,7 @@ mod peer;
 mod prop;
 mod queue;
 mod run;
+mod schema;
 mod speedup;
 mod unlink;
 
@@ -27,6 +29,8 @@ pub(crate) fn run(command: Command) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::List(args) => list::list(&args),
         Command::Child => child::child(),
+        Command::CheckPeer(args) => check_peer::check_peer(&args),
+        Command::Schema(args) => schema::schema(&args),
         Command::Speedup(args) => speedup::speedup(&args),
         Command::Clean(args) => clean::clean(&args),
         Command::Matrix(args) => matrix::matrix(&args),

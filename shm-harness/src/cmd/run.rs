@@ -40,12 +40,9 @@ pub(super) fn run(args: &RunArgs) -> ExitCode {
         Err(e) => return fail(BAD_INPUT, e),
     };
     let selected = suite::select(catalogue, &args.filters, args.exact, args.stress);
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => return fail(BAD_INPUT, format!("cannot write {}: {e}", path.display())),
-        },
-        None => Box::new(std::io::stdout()),
+    let out = match report_to(args.output.as_deref()) {
+        Ok(out) => out,
+        Err(code) => return code,
     };
     let mut report = report::new(format(args.format), out);
     // The queue's Python twin plays with the `python` peer.
@@ -87,8 +84,22 @@ pub(super) fn run(args: &RunArgs) -> ExitCode {
     }
 }
 
+/// Where `--output` sends the report: the file, or stdout.
+pub(super) fn report_to(output: Option<&std::path::Path>) -> Result<Box<dyn Write>, ExitCode> {
+    match output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Ok(Box::new(std::io::BufWriter::new(f))),
+            Err(e) => Err(fail(
+                BAD_INPUT,
+                format!("cannot write {}: {e}", path.display()),
+            )),
+        },
+        None => Ok(Box::new(std::io::stdout())),
+    }
+}
+
 /// The report format `--format` names.
-fn format(f: FormatArg) -> Format {
+pub(super) fn format(f: FormatArg) -> Format {
     match f {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
