@@ -13,7 +13,8 @@ pub fn parse<T: Parser>() -> T {
         Ok(parsed) => parsed,
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
-            eprintln!("{}", one_line(&e.to_string()));
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "{}", one_line(&e.to_string()));
             std::process::exit(i32::from(shm_protocol::exit::BAD_INPUT));
         }
     }

@@ -132,9 +132,12 @@ impl fmt::Display for Kind {
     }
 }
 
-/// Prints the one `error: ...` line and returns `code`.
+/// Prints the one `error: ...` line and returns `code`. A stderr that
+/// cannot be written (closed) loses the line, never the exit code: the
+/// process must not die of it.
 pub fn fail(code: u8, message: impl fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "error: {message}");
     ExitCode::from(code)
 }
 

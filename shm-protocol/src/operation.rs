@@ -225,8 +225,12 @@ pub fn peer_command<A: ArrayBytes>(
     };
     match op.perform(&mut array) {
         Ok(Some(line)) => {
-            println!("{line}");
-            ExitCode::SUCCESS
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{line}").and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => exit::fail(exit::SEGMENT_FAILED, format!("cannot write to stdout: {e}")),
+            }
         }
         Ok(None) => ExitCode::SUCCESS,
         Err((kind, message)) => exit::fail(kind.exit_code(), message),

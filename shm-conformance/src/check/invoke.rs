@@ -110,6 +110,9 @@ impl Peer<'_> {
             .map_err(|e| format!("cannot start the peer: {e}"))?;
         match process.read_line(self.deadline()) {
             Ok(Some(line)) => Ok(Held {
+                name: serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|v| v["name"].as_str().map(str::to_owned)),
                 process,
                 line,
                 timeout: self.timeout,
@@ -156,9 +159,13 @@ fn read_all(p: &mut ChildProc, deadline: Instant) -> Result<String, String> {
     }
 }
 
-/// A held creator: its process and the line it printed.
+/// A held creator: its process and the line it printed. Dropped unreleased
+/// (a check that failed half-way), it is released, killed if it must be,
+/// and its segment removed.
 pub(super) struct Held {
     pub(super) process: ChildProc,
+    /// The name its line gives, if any.
+    name: Option<String>,
     /// The descriptor line, as printed (newline included).
     pub(super) line: String,
     timeout: Duration,
@@ -173,6 +180,7 @@ impl Held {
     /// Waits for the creator to end by itself: how it ended, what else it
     /// printed, its stderr.
     pub(super) fn ended(mut self) -> Result<Output, String> {
+        self.name = None;
         let deadline = Instant::now() + self.timeout;
         let stdout = read_all(&mut self.process, deadline)?;
         let exit = self
@@ -195,6 +203,17 @@ impl Held {
             "" => Ok(()),
             more => Err(format!("the creator printed more after its line: {more:?}")),
         })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let Some(name) = self.name.take() else { return };
+        self.process.close_stdin();
+        if self.process.wait(Instant::now() + self.timeout).is_none() {
+            self.process.kill();
+        }
+        let _ = shm_core::lease::unlink(&name);
     }
 }
 
