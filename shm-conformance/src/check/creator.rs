@@ -252,7 +252,17 @@ pub(super) const VALIDATES_FIRST: Check = Check {
             &["--shape", "3", "--dtype", "float128"],
             &["--shape", "3,-1", "--dtype", "int8"],
         ];
-        for args in bad {
+        // A dtype the peer does not claim must be refused too (section 3).
+        let unclaimed: Vec<String> = DType::all_native()
+            .into_iter()
+            .filter(|d| ctx.spec().cannot_hold(*d).is_some())
+            .map(|d| d.name())
+            .collect();
+        let refused: Vec<Vec<&str>> = unclaimed
+            .iter()
+            .map(|d| vec!["--shape", "3", "--dtype", d.as_str()])
+            .collect();
+        for args in bad.iter().copied().chain(refused.iter().map(Vec::as_slice)) {
             let name = ctx.fresh_name();
             let mut all = vec!["create"];
             all.extend_from_slice(args);
