@@ -62,6 +62,13 @@ from .signals import block_release_signals, start_resource_tracker, wait_for_rel
 from .values import format_float, format_value, parse_value  # noqa: E402
 from .words import parse_list, validate_name  # noqa: E402
 
+#: What a peer script needs beside it, as ``shm_peer_kit/FILE``, to run
+#: from a directory of its own (the runner writes its embedded scripts so):
+#: every module but ``__main__.py``.
+RUNTIME_FILES = (
+    "__init__.py", "cli.py", "descriptor.py", "dtypes.py", "errors.py", "library.py", "manifest.py", "ops.py",
+    "pattern.py", "posix.py", "signals.py", "values.py", "words.py",
+)  # fmt: skip
 #: The protocol version the kit speaks.
 PROTOCOL_VERSION = 1
 __version__ = "1.0.0"
@@ -74,6 +81,7 @@ __all__ = [
     "EXIT_SEGMENT",
     "EXIT_USAGE",
     "PROTOCOL_VERSION",
+    "RUNTIME_FILES",
     "WETLANDS",
     "Attached",
     "Capabilities",
