@@ -257,7 +257,7 @@ def serve(library: Library, stdin: IO[bytes] | None = None, stdout: IO[str] | No
             code, out, err = run_peer(library, words, in_serve=True)
         else:
             code, out, err = EXIT_USAGE, "", "error: serve takes one JSON array of the words of a peer command a line\n"
-        sink.write(json.dumps({"code": code, "stdout": out, "stderr": err}) + "\n")
+        sink.write(dumps({"code": code, "stdout": out, "stderr": err}) + "\n")  # compact, as the C peer
         sink.flush()
     return EXIT_OK
 
