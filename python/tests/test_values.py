@@ -79,21 +79,21 @@ def test_float16(value: float, text: str) -> None:
     assert format_float(value, 2) == text
 
 
-@pytest.mark.parametrize(
-    ("dtype", "value", "text"),
-    [
-        ("complex64", complex(1, 2), "(1.0+2.0j)"),
-        ("complex64", complex(-0.0, -0.0), "(-0.0-0.0j)"),
-        ("complex64", complex(0.5, -math.inf), "(0.5-infj)"),
-        ("complex64", complex(1, math.nan), "(1.0+nanj)"),
-        ("complex64", complex(2.0**-12, 2097152.25), "(0.00024414063+2097152.3j)"),
-        ("complex64", complex(-3316508.75, -1.504632769052528e-36), "(-3316508.8-1.5046328e-36j)"),
-        ("complex64", complex(0.1, 0.1), "(0.1+0.1j)"),
-        ("complex128", complex(1350333580081221.25, -(2.0**-25)), "(1350333580081221.3-2.9802322387695313e-8j)"),
-        ("complex128", complex(6.763707005847554e16, 1e16), "(6.763707005847554e16+1e16j)"),
-        ("complex128", complex(0.1, 0.1), "(0.1+0.1j)"),
-    ],
-)
+COMPLEX = [
+    ("complex64", complex(1, 2), "(1.0+2.0j)"),
+    ("complex64", complex(-0.0, -0.0), "(-0.0-0.0j)"),
+    ("complex64", complex(0.5, -math.inf), "(0.5-infj)"),
+    ("complex64", complex(1, math.nan), "(1.0+nanj)"),
+    ("complex64", complex(2.0**-12, 2097152.25), "(0.00024414063+2097152.3j)"),
+    ("complex64", complex(-3316508.75, -1.504632769052528e-36), "(-3316508.8-1.5046328e-36j)"),
+    ("complex64", complex(0.1, 0.1), "(0.1+0.1j)"),
+    ("complex128", complex(1350333580081221.25, -(2.0**-25)), "(1350333580081221.3-2.9802322387695313e-8j)"),
+    ("complex128", complex(6.763707005847554e16, 1e16), "(6.763707005847554e16+1e16j)"),
+    ("complex128", complex(0.1, 0.1), "(0.1+0.1j)"),
+]
+
+
+@pytest.mark.parametrize(("dtype", "value", "text"), COMPLEX)
 def test_complex(dtype: str, value: complex, text: str) -> None:
     d = parse_dtype(dtype)
     width = d.itemsize // 2
@@ -194,16 +194,21 @@ def test_agrees_with_the_reference(reference: str, names) -> None:
     the reference (and the other way for one value)."""
     from shm_peer_kit.posix import segment_size  # noqa: F401 - POSIX only
 
-    for dtype, cases in (("<f8", FLOAT64), ("<f4", FLOAT32), ("<f2", FLOAT16)):
+    c8 = [((v.real, v.imag), t) for d, v, t in COMPLEX if d == "complex64"]
+    c16 = [((v.real, v.imag), t) for d, v, t in COMPLEX if d == "complex128"]
+    for dtype, cases in (("<f8", FLOAT64), ("<f4", FLOAT32), ("<f2", FLOAT16), ("<c8", c8), ("<c16", c16)):
         name = names()
         descriptor = keep(PEER, name, str(len(cases)), dtype)
-        fmt, width = {"<f8": ("<d", 8), "<f4": ("<f", 4), "<f2": ("<e", 2)}[dtype]
+        fmt, width = {"<f8": ("<d", 8), "<f4": ("<f", 4), "<f2": ("<e", 2), "<c8": ("<ff", 8), "<c16": ("<dd", 16)}[
+            dtype
+        ]
         from multiprocessing import shared_memory
 
         memory = shared_memory.SharedMemory(name=name, create=False)
         try:
             for i, (value, _) in enumerate(cases):
-                memory.buf[i * width : (i + 1) * width] = struct.pack(fmt, value)
+                parts = value if isinstance(value, tuple) else (value,)
+                memory.buf[i * width : (i + 1) * width] = struct.pack(fmt, *parts)
         finally:
             memory.close()
             try:
