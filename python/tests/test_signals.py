@@ -226,3 +226,24 @@ def test_an_empty_wetlands_array_leaves_no_segment() -> None:
     payload = json.loads(result.stdout)["__wetlands_codec__"]
     assert payload["name"] is None and payload["segment_size"] == 0
     assert {n for n in set(os.listdir("/dev/shm")) - before if n.startswith(("wls_", "pypeer_"))} == set()
+
+
+def test_starting_the_resource_tracker_leaves_the_signals_blocked() -> None:
+    """Its start unblocks SIGINT and SIGTERM in the caller (bpo-33613);
+    the kit's helper blocks them again before any segment exists."""
+    from multiprocessing import resource_tracker
+
+    from shm_peer_kit.signals import (
+        block_release_signals,
+        release_signals_blocked,
+        start_resource_tracker,
+        unblock_release_signals,
+    )
+
+    try:
+        block_release_signals()
+        start_resource_tracker()
+        assert release_signals_blocked()
+        assert resource_tracker._resource_tracker._fd is not None  # noqa: SLF001 - it is running
+    finally:
+        unblock_release_signals()
