@@ -16,8 +16,8 @@
 #
 # Idempotent: a venv whose stamp matches the requirements file is left as
 # it is, without touching the network. Needs PyPI, and for SharedArray a C
-# compiler and the Python headers. On Windows SharedArray (POSIX-only) is
-# left out. Runs on bash 3.2 (macOS's /bin/bash).
+# compiler and the Python headers. On Windows SharedArray and posix-ipc
+# (POSIX-only) are left out. Runs on bash 3.2 (macOS's /bin/bash).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -104,7 +104,7 @@ pins=$(mktemp)
 trap 'rm -f "$pins"' EXIT
 tr -d '\r' <"$requirements" | sed -e 's/[[:space:]]*#.*$//' -e '/^[[:space:]]*$/d' >"$pins"
 if [ "$windows" = true ]; then
-    grep -v '^SharedArray==' "$pins" >"$pins.win"
+    grep -v -E '^(SharedArray|posix-ipc)==' "$pins" >"$pins.win"
     mv "$pins.win" "$pins"
 fi
 # iceoryx2 (for speedup's anchor rows) is optional: its wheels need glibc

@@ -17,12 +17,14 @@
 //! | `shared_memory` | `shared_memory_peer`, built beside this binary: the `shared_memory` crate 0.12 |
 //!
 //! The Python scripts are embedded too and written to a private temporary
-//! directory for the run (`{scripts}`). The interpreter is `--python PATH`,
-//! else `$SHM_HARNESS_PYTHON`, else `python3`; a built-in peer whose
-//! interpreter, package or program is missing is unavailable, and its cases
-//! are skipped with the reason (failed under `CI=true`, where every peer
-//! this OS can have must be present). A manifest given with
-//! `--peer-manifest` must be right: any error in it is a usage error.
+//! directory for the run (`{scripts}`), with the peer kit they are built on
+//! (`python/shm_peer_kit`) beside them as `shm_peer_kit/`. The interpreter
+//! is `--python PATH`, else `$SHM_HARNESS_PYTHON`, else `python3`; a
+//! built-in peer whose interpreter, package or program is missing is
+//! unavailable, and its cases are skipped with the reason (failed under
+//! `CI=true`, where every peer this OS can have must be present). A
+//! manifest given with `--peer-manifest` must be right: any error in it is
+//! a usage error.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -52,7 +54,9 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
-/// The Python scripts the built-in manifests run from `{scripts}`.
+/// The Python scripts the built-in manifests run from `{scripts}`, and the
+/// peer kit they import, written beside them as `shm_peer_kit/` (its
+/// `RUNTIME_FILES`: every module but `__main__.py`).
 const SCRIPTS: &[(&str, &str)] = &[
     ("peer.py", include_str!("../../../fixtures/python/peer.py")),
     (
@@ -66,6 +70,58 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "forkserver.py",
         include_str!("../../../fixtures/python/forkserver.py"),
+    ),
+    (
+        "shm_peer_kit/__init__.py",
+        include_str!("../../../python/shm_peer_kit/__init__.py"),
+    ),
+    (
+        "shm_peer_kit/cli.py",
+        include_str!("../../../python/shm_peer_kit/cli.py"),
+    ),
+    (
+        "shm_peer_kit/descriptor.py",
+        include_str!("../../../python/shm_peer_kit/descriptor.py"),
+    ),
+    (
+        "shm_peer_kit/dtypes.py",
+        include_str!("../../../python/shm_peer_kit/dtypes.py"),
+    ),
+    (
+        "shm_peer_kit/errors.py",
+        include_str!("../../../python/shm_peer_kit/errors.py"),
+    ),
+    (
+        "shm_peer_kit/library.py",
+        include_str!("../../../python/shm_peer_kit/library.py"),
+    ),
+    (
+        "shm_peer_kit/manifest.py",
+        include_str!("../../../python/shm_peer_kit/manifest.py"),
+    ),
+    (
+        "shm_peer_kit/ops.py",
+        include_str!("../../../python/shm_peer_kit/ops.py"),
+    ),
+    (
+        "shm_peer_kit/pattern.py",
+        include_str!("../../../python/shm_peer_kit/pattern.py"),
+    ),
+    (
+        "shm_peer_kit/posix.py",
+        include_str!("../../../python/shm_peer_kit/posix.py"),
+    ),
+    (
+        "shm_peer_kit/signals.py",
+        include_str!("../../../python/shm_peer_kit/signals.py"),
+    ),
+    (
+        "shm_peer_kit/values.py",
+        include_str!("../../../python/shm_peer_kit/values.py"),
+    ),
+    (
+        "shm_peer_kit/words.py",
+        include_str!("../../../python/shm_peer_kit/words.py"),
     ),
 ];
 
@@ -219,6 +275,10 @@ impl Registry {
                 .map_err(|e| format!("temporary directory: {e}"))?;
             for (file, text) in SCRIPTS {
                 let path: PathBuf = dir.path().join(file);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| format!("{}: {e}", parent.display()))?;
+                }
                 std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             }
             self.scripts = Some(dir);
