@@ -3,9 +3,15 @@
 //! `os = [...]` list includes this system.
 
 /// The OS's name as `os = [...]` lists write it: `linux`, `macos`,
-/// `windows`.
+/// `windows`. A build for the macOS emulation (`--cfg shm_emulate_macos`,
+/// run under `ci/xnu`'s libc preload) reports itself as macOS, so the
+/// catalogue's macOS steps run there.
 pub fn os_name() -> &'static str {
-    std::env::consts::OS
+    if cfg!(shm_emulate_macos) {
+        "macos"
+    } else {
+        std::env::consts::OS
+    }
 }
 
 /// Whether segments report the size asked for (Linux) rather than one

@@ -20,18 +20,6 @@ use serde_json::Value;
 
 const PEERS: &[&str] = &["python", "wetlands", "sharedarray", "shared_memory"];
 
-/// Why the Python peers do not run under the macOS size emulation
-/// (`--cfg shm_macos_sizes`, ci/macos-sizes.sh), if this is it.
-const EMULATION: Option<&str> = if cfg!(shm_macos_sizes) {
-    Some(
-        "the macOS size emulation changes this workspace's segments only; the Python peers \
-         size and check segments as the real OS does (exactly, on Linux), so they run in the \
-         plain Linux suite and on the macOS runner",
-    )
-} else {
-    None
-};
-
 /// The cases run against every peer here: the descriptor, lifecycle and
 /// byte-order contract and every dtype's bits in both directions. The whole
 /// catalogue against every peer is `shm-harness matrix` (CI runs it).
@@ -153,10 +141,8 @@ fn main() {
             for case in &cases {
                 let (runs, direction, case) = (runs.clone(), label(peer, side), case.clone());
                 let name = format!("{peer}/{direction}/{case}");
-                let python = peer != "shared_memory";
-                trials.push(Trial::ignorable_test(name, move || match EMULATION {
-                    Some(why) if python => Ok(Completion::ignored_with(why)),
-                    _ => check(runs.get_or_init(|| run_peer(peer)), &direction, &case),
+                trials.push(Trial::ignorable_test(name, move || {
+                    check(runs.get_or_init(|| run_peer(peer)), &direction, &case)
                 }));
             }
         }
@@ -165,9 +151,8 @@ fn main() {
                 for case in &queues {
                     let (runs, case) = (runs.clone(), case.clone());
                     let name = format!("{peer}/{direction}/{case}");
-                    trials.push(Trial::ignorable_test(name, move || match EMULATION {
-                        Some(why) => Ok(Completion::ignored_with(why)),
-                        None => check(runs.get_or_init(|| run_peer(peer)), direction, &case),
+                    trials.push(Trial::ignorable_test(name, move || {
+                        check(runs.get_or_init(|| run_peer(peer)), direction, &case)
                     }));
                 }
             }

@@ -86,15 +86,9 @@ fn python_missing() -> Option<String> {
 }
 
 /// Why the mutants do not run in this build, if they do not: they are
-/// Unix peers (as `ci/mutants.sh` runs them), and under the macOS size
-/// emulation (`--cfg shm_macos_sizes`) only this workspace's segments are
-/// page-rounded, while the Python peers size them as the real OS does.
+/// Unix peers (as `ci/mutants.sh` runs them).
 const NOT_HERE: Option<&str> = if !cfg!(unix) {
     Some("the mutants are Unix peers, run on Linux and macOS")
-} else if cfg!(shm_macos_sizes) {
-    Some(
-        "the macOS size emulation changes this workspace's segments only; the Python mutants size them as the real OS does",
-    )
 } else {
     None
 };

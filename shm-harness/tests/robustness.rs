@@ -122,8 +122,8 @@ const REQUIRE_MOUNT_NS: &str = "SHM_HARNESS_REQUIRE_MOUNT_NS";
 #[cfg(target_os = "linux")]
 #[test]
 #[cfg_attr(
-    shm_macos_sizes,
-    ignore = "the macOS size emulation has no posix_fallocate, as macOS has none: a full memory \
+    shm_emulate_macos,
+    ignore = "the macOS emulation has no posix_fallocate, as macOS has none: a full memory \
               is found at the first write there, not at create"
 )]
 fn a_full_dev_shm_is_out_of_space_at_create_not_sigbus_later() {

@@ -62,9 +62,12 @@ fn segment_object(_: &str) -> Option<(u64, u64)> {
 }
 
 /// Every object some readable live process holds, or `None` where the OS
-/// cannot tell.
+/// cannot tell (macOS, and so its emulation: `--cfg shm_emulate_macos`).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) fn scan() -> Option<Holders> {
+    if cfg!(shm_emulate_macos) {
+        return None;
+    }
     let mut holders = Holders::default();
     for entry in std::fs::read_dir("/proc").ok()?.filter_map(|e| e.ok()) {
         let pid = entry.file_name();

@@ -3,14 +3,14 @@
 //!
 //! The object opened for a name `n` is `/n`. See shm_open(3), mmap(2).
 //!
-//! # Emulating macOS's sizes on Linux
+//! # Emulating macOS on Linux
 //!
-//! Built with `--cfg shm_macos_sizes` (`RUSTFLAGS`, never in a normal
-//! build; `ci/macos-sizes.sh` runs the test suite and the catalogue so), the
-//! backend behaves as XNU does for sizes: `shm_open` objects are sized to
-//! `round_page(length)` with 16 KiB pages (as on arm64 Macs), `fstat`
-//! reports the rounded size, [`EXACT_SIZES`] is false, and there is no
-//! `posix_fallocate`. Everything else is Linux's.
+//! Built with `--cfg shm_emulate_macos` (`RUSTFLAGS`, never in a normal
+//! build) and run under `ci/xnu`'s libc preload, which gives every process
+//! of a run XNU's shared-memory rules (16 KiB page-rounded sizes, one
+//! `ftruncate`, 31-byte names, no `/dev/shm`), the backend believes it is
+//! on macOS: [`EXACT_SIZES`] is false and there is no `posix_fallocate`.
+//! `ci/macos-emulation.sh` runs the tests and the catalogue so.
 #![allow(unsafe_code)]
 
 use std::ffi::c_void;
@@ -28,12 +28,7 @@ use crate::error::{Error, Result, SizeExpectation};
 /// Whether `fstat` reports the size asked for (Linux) rather than one
 /// rounded up to whole pages (macOS).
 pub(crate) const EXACT_SIZES: bool =
-    cfg!(any(target_os = "linux", target_os = "android")) && !cfg!(shm_macos_sizes);
-
-/// The page size macOS rounds segments to under `--cfg shm_macos_sizes`
-/// (arm64 Macs have 16 KiB pages).
-#[cfg(shm_macos_sizes)]
-const EMULATED_PAGE: usize = 16 * 1024;
+    cfg!(any(target_os = "linux", target_os = "android")) && !cfg!(shm_emulate_macos);
 
 /// Whether `unlink` really removes a name on this system.
 pub(crate) const UNLINK_REMOVES_NAME: bool = true;
@@ -128,11 +123,6 @@ pub(crate) fn create(name: &str, size: usize) -> Result<Mapping> {
 /// Sets the size once (macOS allows only one `ftruncate`) and, on Linux,
 /// reserves the pages so a full tmpfs fails here and not with SIGBUS later.
 fn reserve(fd: &OwnedFd, name: &str, size: usize) -> Result<()> {
-    // XNU stores round_page(length) as the object's size.
-    #[cfg(shm_macos_sizes)]
-    let size = size
-        .checked_next_multiple_of(EMULATED_PAGE)
-        .ok_or_else(|| Error::InvalidArgument(format!("size {size} is too large")))?;
     let len = i64::try_from(size)
         .map_err(|_| Error::InvalidArgument(format!("size {size} is too large")))?;
     let space = |e: Errno, call| match e {
@@ -144,7 +134,10 @@ fn reserve(fd: &OwnedFd, name: &str, size: usize) -> Result<()> {
         other => errno_error(call, other, name),
     };
     nix::unistd::ftruncate(fd, len).map_err(|e| space(e, "ftruncate"))?;
-    #[cfg(all(any(target_os = "linux", target_os = "android"), not(shm_macos_sizes)))]
+    #[cfg(all(
+        any(target_os = "linux", target_os = "android"),
+        not(shm_emulate_macos)
+    ))]
     loop {
         match nix::fcntl::posix_fallocate(fd, 0, len) {
             Ok(()) => break,

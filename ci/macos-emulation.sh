@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# macOS on Linux, for every process of a run: XNU's shared-memory rules at
+# the libc boundary (ci/xnu: 16 KiB page-rounded sizes, one ftruncate,
+# 31-byte names, no /dev/shm, uname says Darwin), and a Rust build that
+# believes it is macOS (--cfg shm_emulate_macos: inexact sizes, no
+# posix_fallocate, the catalogue's macOS steps). Rust, Python and C
+# processes all meet the same rules, as on a Mac.
+#
+#   ci/macos-emulation.sh [PYTHON]     default: $SHM_HARNESS_PYTHON, then python3
+#
+# Builds outside the emulation (cargo, rustc and pip ask uname which
+# system this is, and would be misled), into target/macos; then runs under
+# it: shm-core's and the runner's tests, the catalogue in every mode, the
+# catalogue against every built-in peer and the C peer, and the peer check
+# of each. Runs on bash 3.2.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+if [ "$(uname -s)" != Linux ]; then
+    echo "ci/macos-emulation.sh emulates macOS on Linux; this is $(uname -s)" >&2
+    exit 2
+fi
+python=${1:-${SHM_HARNESS_PYTHON:-python3}}
+export RUSTFLAGS="${RUSTFLAGS:-} --cfg shm_emulate_macos"
+export CARGO_TARGET_DIR=${SHM_MACOS_TARGET_DIR:-$root/target/macos}
+bin=$CARGO_TARGET_DIR/debug
+logs=$CARGO_TARGET_DIR/emulation
+mkdir -p "$logs"
+
+echo "==> ci/xnu/build.sh (the libc preload), and the C peer"
+XNU_SHM_LIB=$(bash ci/xnu/build.sh "$CARGO_TARGET_DIR/xnu")
+export XNU_SHM_LIB
+c_peer=$(bash fixtures/c/build.sh "$CARGO_TARGET_DIR/c-peer")
+
+echo "==> cargo test --no-run (RUSTFLAGS='$RUSTFLAGS'), outside the emulation"
+cargo test --workspace --exclude benches --no-run --message-format=json \
+    >"$logs/build.json"
+cargo build -p shm-harness --bins
+# Test executables only: the log also names the binaries they run.
+grep '"test":true},"features"' "$logs/build.json" |
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' >"$logs/tests.txt"
+
+failed=""
+# emulated LABEL COMMAND...: runs COMMAND under the preload, noting a failure.
+emulated() {
+    local label=$1 status=0
+    shift
+    echo "==> [macOS] $label"
+    SHM_HARNESS_PYTHON=$python bash ci/xnu/run.sh "$@" </dev/null || status=$?
+    if [ "$status" -ne 0 ]; then
+        failed="$failed
+  $label (exit $status)"
+    fi
+}
+
+while IFS= read -r exe; do
+    emulated "${exe##*/}" "$exe"
+done <"$logs/tests.txt"
+
+# Leases live in the temporary directory there (no /dev/shm), on disk on
+# this machine, so the 10,000-array queue case gets more than the default
+# 10 s.
+emulated "run --mode all" "$bin/shm-harness" run --mode all --timeout 60
+emulated "run --peer all" "$bin/shm-harness" run --peer all --python "$python" --timeout 60
+c_manifest=$logs/c.toml
+printf 'name = "c"\nargv = ["%s"]\nserve = true\nforms = ["canonical", "wetlands"]\nunlink = true\n' \
+    "$c_peer" >"$c_manifest"
+emulated "run --peer-manifest c" "$bin/shm-harness" run --peer-manifest "$c_manifest" --timeout 60
+for peer in cli python wetlands sharedarray shared_memory; do
+    emulated "check-peer --peer $peer" "$bin/shm-harness" check-peer --peer "$peer" --python "$python"
+done
+emulated "check-peer c" "$bin/shm-harness" check-peer --peer-manifest "$c_manifest"
+
+if [ -n "$failed" ]; then
+    echo "failed under the macOS emulation:$failed" >&2
+    exit 1
+fi
+echo "macOS emulation: every test, run and check passed"
