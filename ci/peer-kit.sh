@@ -22,8 +22,8 @@ if [ -z "$bin" ]; then
     done
 fi
 if [ -z "$bin" ]; then
-    echo "==> cargo build -p harness --bins"
-    cargo build --quiet -p harness --bins
+    echo "==> cargo build -p shm-harness --bins"
+    cargo build --quiet -p shm-harness --bins
     bin=${CARGO_TARGET_DIR:-target}/debug/shm-harness
 fi
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")

@@ -1,5 +1,5 @@
 """``python -m shm_peer_kit manifest PEER_SCRIPT [--library NAME]
-[--directory DIR] [--proposed-fields]``: prints the runner's TOML manifest
+[--directory DIR]``: prints the runner's TOML manifest
 for the library a peer script defines."""
 
 from __future__ import annotations
@@ -21,14 +21,9 @@ def main(argv: list[str] | None = None) -> int:
         default="{dir}",
         help="where argv finds the script: {dir} (the manifest's directory, the default) or {scripts}",
     )
-    manifest.add_argument(
-        "--proposed-fields",
-        action="store_true",
-        help="also print the coming schema's forms and unlink (the current runner refuses them)",
-    )
     args = parser.parse_args(argv)
     try:
-        text = manifest_for_script(args.script, args.library, args.directory, args.proposed_fields)
+        text = manifest_for_script(args.script, args.library, args.directory)
     except Exception as error:  # noqa: BLE001 - a script that does not load is one line
         print(f"error: {error}", file=sys.stderr)
         return 2

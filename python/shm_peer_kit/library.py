@@ -94,8 +94,8 @@ class Capabilities:
       chooses names and :meth:`Library.create` gets ``name=None``).
     - ``reads``: the descriptor forms it reads: ``canonical`` (and the
       short form) and/or ``wetlands`` (the Wetlands 2.6 payload).
-    - ``form``: its own form: what the runner should send it and what
-      ``create`` prints (``wetlands``: the Wetlands payload).
+    - ``form``: its own form: what ``create`` prints (``wetlands``: the
+      Wetlands payload).
     - ``serve``, ``unlink``: it offers those commands.
     - ``layout``: the segment layout it needs from another creator
       (``"sharedarray"``), or None for the protocol's plain layout.

@@ -1,15 +1,12 @@
-"""A peer's runner manifest (TOML, the schema of
-``harness/src/peers/manifest.rs``) from its declared capabilities.
+"""A peer's runner manifest (TOML, the schema in ``fixtures/peers/README.md``,
+which ``shm-harness schema manifest`` prints) from its declared
+capabilities.
 
     python -m shm_peer_kit manifest PEER_SCRIPT [--library NAME]
-        [--directory {dir}|{scripts}] [--proposed-fields]
+        [--directory {dir}|{scripts}]
 
-By default only the fields the current schema accepts are printed (it
-refuses unknown keys). ``proposed_fields=True`` (``--proposed-fields``)
-adds the claims of the coming schema change, which the current runner
-would refuse: ``forms`` (every descriptor form the peer reads, where
-``form`` names only the one the runner sends) and ``unlink`` (whether it
-offers ``unlink NAME``).
+Only fields that differ from the schema's defaults are printed, besides
+``name``, ``argv`` and ``python_modules``.
 """
 
 from __future__ import annotations
@@ -24,10 +21,6 @@ from typing import Any
 from .descriptor import CANONICAL, WETLANDS
 from .dtypes import ALL_DTYPES
 from .library import BYTE_ORDERS, Capabilities, Library
-
-#: The fields ``proposed_fields=True`` adds; the current schema refuses them.
-PROPOSED_FIELDS = ("forms", "unlink")
-
 
 def _string(text: str) -> str:
     """A TOML basic string."""
@@ -48,7 +41,6 @@ def manifest_fields(
     capabilities: Capabilities,
     script: str = "peer.py",
     directory: str = "{dir}",
-    proposed_fields: bool = False,
 ) -> list[tuple[str, Any]]:
     """The manifest's top-level fields, in the schema's order, each only
     when it differs from the schema's default (``name``, ``argv`` and
@@ -60,9 +52,7 @@ def manifest_fields(
     fields.append(("argv", ["{python}", f"{directory}/{script}", *caps.argv]))
     if caps.serve:
         fields.append(("serve", True))
-    if caps.form != CANONICAL:
-        fields.append(("form", caps.form))
-    if proposed_fields:
+    if tuple(caps.reads) != (CANONICAL,):
         fields.append(("forms", [f for f in (CANONICAL, WETLANDS) if f in caps.reads]))
     if set(caps.byte_orders) != set(BYTE_ORDERS):
         fields.append(("byte_orders", [b for b in BYTE_ORDERS if b in caps.byte_orders]))
@@ -72,8 +62,8 @@ def manifest_fields(
         fields.append(("empty", False))
     if not caps.named_create:
         fields.append(("named_create", False))
-    if proposed_fields:
-        fields.append(("unlink", caps.unlink))
+    if caps.unlink:
+        fields.append(("unlink", True))
     if caps.layout is not None:
         fields.append(("layout", caps.layout))
     if caps.os is not None:
@@ -86,17 +76,15 @@ def manifest_toml(
     capabilities: Capabilities,
     script: str = "peer.py",
     directory: str = "{dir}",
-    proposed_fields: bool = False,
     comment: str | None = None,
 ) -> str:
     """The TOML manifest for a peer with ``capabilities``, run as
     ``{python} DIRECTORY/SCRIPT ARGV...`` (``directory``: ``{dir}``, the
     manifest's own directory, or ``{scripts}`` for the runner's embedded
-    scripts). See the module's note on ``proposed_fields``; ``comment``
-    becomes leading ``#`` lines."""
+    scripts); ``comment`` becomes leading ``#`` lines."""
     lines = [f"# {c}".rstrip() for c in (comment.splitlines() if comment else [])]
     lines += [
-        f"{key} = {_value(value)}" for key, value in manifest_fields(capabilities, script, directory, proposed_fields)
+        f"{key} = {_value(value)}" for key, value in manifest_fields(capabilities, script, directory)
     ]
     for rule in capabilities.unsupported_sides:
         lines += ["", "[[unsupported_side]]", f"side = {_value(rule.side)}"]
@@ -135,7 +123,6 @@ def manifest_for_script(
     script: str,
     library: str | None = None,
     directory: str = "{dir}",
-    proposed_fields: bool = False,
 ) -> str:
     """The manifest of the library ``script`` defines (by its capabilities'
     ``name`` or class name when it defines several)."""
@@ -151,4 +138,4 @@ def manifest_for_script(
     made = f"Made by python -m shm_peer_kit manifest {base}"
     if found[0].capabilities.argv:
         made += f" --library {found[0].capabilities.name}"
-    return manifest_toml(found[0].capabilities, base, directory, proposed_fields, made + ".")
+    return manifest_toml(found[0].capabilities, base, directory, made + ".")

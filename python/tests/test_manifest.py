@@ -1,4 +1,4 @@
-"""Manifests from capabilities (the schema of harness/src/peers/manifest.rs):
+"""Manifests from capabilities (the schema in fixtures/peers/README.md):
 the built-in manifests in fixtures/peers/ are what the scripts' declared
 capabilities say, and the committed example manifests are the tool's output."""
 
@@ -15,11 +15,8 @@ import shm_peer_kit as kit
 from conftest import HERE, PEER, POSIX_IPC_PEER, ROOT, SHAREDARRAY_PEER
 from shm_peer_kit.manifest import libraries_in, manifest_for_script, manifest_toml
 
-#: The keys the current schema accepts (it refuses any other).
-SCHEMA = {
-    "name", "argv", "description", "serve", "form", "byte_orders", "dtypes", "empty", "named_create", "layout",
-    "os", "python_modules", "unsupported_side", "deviation",
-}  # fmt: skip
+#: The keys the schema accepts (it refuses any other), from its example.
+SCHEMA = set(tomllib.loads((ROOT / "fixtures" / "peers" / "README.md").read_text().split("```toml\n")[1].split("```")[0]))
 
 
 def _library(script, name: str) -> type[kit.Library]:
@@ -52,13 +49,13 @@ def _can_import_posix_ipc() -> bool:
     return True
 
 
-def test_proposed_fields_are_behind_their_argument() -> None:
-    caps = _library(PEER, "wetlands").capabilities
-    current = tomllib.loads(manifest_toml(caps))
-    assert "forms" not in current and "unlink" not in current and current["form"] == "wetlands"
-    proposed = tomllib.loads(manifest_toml(caps, proposed_fields=True))
-    assert proposed["forms"] == ["canonical", "wetlands"] and proposed["unlink"] is True
-    assert set(proposed) - set(current) == {"forms", "unlink"}
+def test_forms_and_unlink_are_claimed_when_they_differ_from_the_defaults() -> None:
+    wetlands = tomllib.loads(manifest_toml(_library(PEER, "wetlands").capabilities))
+    assert wetlands["forms"] == ["wetlands"] and wetlands["unlink"] is True and "form" not in wetlands
+    both = tomllib.loads(manifest_toml(_library(PEER, "python").capabilities))
+    assert both["forms"] == ["canonical", "wetlands"]
+    plain = tomllib.loads(manifest_toml(kit.Capabilities(name="plain", reads=("canonical",), unlink=False)))
+    assert "forms" not in plain and "unlink" not in plain
 
 
 def test_every_field() -> None:
@@ -85,12 +82,12 @@ def test_every_field() -> None:
     m = tomllib.loads(text)
     assert m == {
         "name": "full", "description": 'quotes " and \\ and é', "argv": ["{python}", "{dir}/full.py", "--x"],
-        "form": "wetlands", "byte_orders": ["native"], "dtypes": ["int8", "float32"], "empty": False,
+        "forms": ["wetlands"], "byte_orders": ["native"], "dtypes": ["int8", "float32"], "empty": False,
         "named_create": False, "layout": "sharedarray", "os": ["linux"], "python_modules": ["numpy", "full"],
         "unsupported_side": [{"side": "attaches", "os": ["windows"], "reason": "never"}],
         "deviation": [{"case": "permissions", "side": "creates", "reason": "warning: 0666"}],
     }  # fmt: skip
-    assert set(tomllib.loads(manifest_toml(caps, proposed_fields=True))) - SCHEMA == {"forms", "unlink"}
+    assert set(m) <= SCHEMA
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ pub(super) const SIZES: Check = Check {
     clause: "4.4: a segment smaller than offset + nbytes, or (where sizes are exact) of another size than segment_size, is exit 3 before any element is read; the segment keeps its size, its bytes and its name",
     side: Side::Attaches,
     run: |ctx| {
-        if let Some(skip) = attaches(ctx) {
+        if let Some(skip) = attaches(ctx).or_else(|| ctx.needs_bare("undersized")) {
             return skip;
         }
         let result = (|| {
@@ -153,9 +153,20 @@ pub(super) const EMIT_AND_FORMS: Check = Check {
                     .map_err(|e| e.to_string())?
                     .to_json())
             };
-            let file = file_with(ctx.dir, "d.json", &short)?;
             let mut tries: Vec<(String, Option<String>, String)> = Vec::new();
-            if ctx.spec().reads(Form::Canonical) {
+            if ctx.spec().layout != shm_protocol::create::Layout::Bare {
+                // A peer with a layout of its own reads the descriptor
+                // with its layout key, and prints it so.
+                let sent = ctx.sent(&d);
+                let file = file_with(ctx.dir, "d.json", &sent)?;
+                tries.push((sent.clone(), None, sent.clone()));
+                tries.push((format!("@{file}"), None, sent.clone()));
+                tries.push(("-".into(), Some(sent.clone()), sent));
+            }
+            let file = file_with(ctx.dir, "short.json", &short)?;
+            if ctx.spec().reads(Form::Canonical)
+                && ctx.spec().layout == shm_protocol::create::Layout::Bare
+            {
                 tries.push((d.to_json(), None, d.to_json()));
                 tries.push((short.clone(), None, as_attached(&short)?));
                 tries.push((format!("@{file}"), None, as_attached(&short)?));
@@ -180,7 +191,9 @@ pub(super) const EMIT_AND_FORMS: Check = Check {
                     ));
                 }
             }
-            if !ctx.spec().reads(Form::Canonical) {
+            if !ctx.spec().reads(Form::Canonical)
+                || ctx.spec().layout != shm_protocol::create::Layout::Bare
+            {
                 return Ok(());
             }
             // The same bytes as a Fortran-order (3, 2) array, and from an offset.
@@ -245,7 +258,7 @@ pub(super) const ARGUMENT_FORMS: Check = Check {
         let result = (|| {
             let dtype = DType::parse("int32").expect("i4");
             let a = ctx.rust_array(&[2, 3], dtype)?;
-            let d = a.descriptor().to_json();
+            let d = ctx.sent(a.descriptor());
             let with_eq = format!("--descriptor={d}");
             let tries: &[(&[&str], &str)] = &[
                 (&["peer", "--descriptor", &d, "set", "1,2", "-5"], ""),
@@ -267,6 +280,9 @@ pub(super) const ARGUMENT_FORMS: Check = Check {
                         args.join(" ")
                     ));
                 }
+            }
+            if ctx.spec().layout != shm_protocol::create::Layout::Bare {
+                return Ok(());
             }
             let one = Descriptor::new(a.descriptor().name().unwrap_or_default(), &[6], dtype)
                 .map_err(|e| e.to_string())?

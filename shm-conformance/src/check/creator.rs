@@ -2,6 +2,8 @@
 //! it makes, and how it holds, releases and hands over.
 
 use shm_core::{DType, Descriptor, Scalar, Segment, SharedArray};
+use shm_protocol::create::Layout;
+use shm_protocol::form::Form;
 use shm_protocol::pattern;
 
 use super::{Check, Ctx, Verdict, exists};
@@ -26,20 +28,30 @@ fn named(ctx: &Ctx<'_>) -> Option<Verdict> {
 
 /// The descriptor `line` must be: valid, the canonical form byte for byte,
 /// C order at offset 0 in a segment of `max(nbytes, 1)` bytes, of `shape`
-/// and `dtype`.
-fn canonical(line: &str, shape: &[usize], dtype: DType) -> Result<Descriptor, String> {
-    let d = shm_core::foreign::sharedarray::from_json(line)
+/// and `dtype`. A peer with a layout of its own adds its layout key, and its
+/// `segment_size` is the segment's real size; a peer that reads only the
+/// Wetlands payload prints that (its keys in any order).
+fn canonical(
+    ctx: &Ctx<'_>,
+    line: &str,
+    shape: &[usize],
+    dtype: DType,
+) -> Result<Descriptor, String> {
+    use shm_core::foreign::sharedarray;
+    let d = sharedarray::from_json(line)
         .ok()
         .flatten()
         .map_or_else(|| Descriptor::from_json(line), Ok)
         .map_err(|e| format!("create printed {line:?}: {e}"))?;
-    // SharedArray's layout key (an extension) follows the seven keys.
-    let want = if line.contains(shm_core::foreign::sharedarray::LAYOUT_KEY) {
-        shm_core::foreign::sharedarray::descriptor_json(&d)
+    let (want, size) = if ctx.spec().layout == Layout::SharedArray {
+        let real = Segment::attach(d.name().unwrap_or_default()).map_err(|e| e.to_string())?;
+        (sharedarray::descriptor_json(&d), real.len())
     } else {
-        d.to_json()
+        (d.to_json(), d.nbytes().max(1))
     };
-    if line != want {
+    let printed_as_wetlands = !ctx.spec().reads(Form::Canonical)
+        && serde_json::from_str::<serde_json::Value>(line).ok() == Form::Wetlands.write(&d).ok();
+    if line != want && !printed_as_wetlands {
         return Err(format!(
             "create printed {line:?}, not the canonical line {want:?} (seven keys in order, compact)"
         ));
@@ -51,8 +63,8 @@ fn canonical(line: &str, shape: &[usize], dtype: DType) -> Result<Descriptor, St
             d.dtype()
         ));
     }
-    let size = d.nbytes().max(1);
-    if d.segment_size() != Some(size) || d.offset() != 0 {
+    let no_segment = printed_as_wetlands && d.name().is_none() && d.nbytes() == 0;
+    if (d.segment_size() != Some(size) && !no_segment) || d.offset() != 0 {
         return Err(format!(
             "create printed segment_size {:?} offset {}, must be {size} and 0",
             d.segment_size(),
@@ -93,8 +105,12 @@ pub(super) const CANONICAL_LINE: Check = Check {
                     .peer
                     .hold(&["--shape", text, "--dtype", &dt])
                     .and_then(|held| {
-                        let d = canonical(held.descriptor(), shape, dtype)?;
-                        let name = d.name().ok_or("no name")?.to_owned();
+                        let d = canonical(ctx, held.descriptor(), shape, dtype)?;
+                        let Some(name) = d.name().map(str::to_owned) else {
+                            // An empty array in the Wetlands payload has no
+                            // segment (section 4.3).
+                            return held.release();
+                        };
                         ctx.made.push(name.clone());
                         if !exists(&name) {
                             return Err(format!("create printed {name}, which does not exist"));
@@ -142,7 +158,7 @@ pub(super) const FILL: Check = Check {
                     args.extend(["--fill", v]);
                 }
                 let held = ctx.peer.hold(&args)?;
-                let d = canonical(held.descriptor(), &[3, 2], dtype)?;
+                let d = canonical(ctx, held.descriptor(), &[3, 2], dtype)?;
                 ctx.made.extend(d.name().map(str::to_owned));
                 let found = SharedArray::attach(&d)
                     .map(|a| a.bytes().to_vec())
@@ -185,7 +201,12 @@ pub(super) const MODE: Check = Check {
             .peer
             .hold(&["--shape", "4", "--dtype", "uint8"])
             .and_then(|held| {
-                let d = canonical(held.descriptor(), &[4], DType::parse("uint8").expect("u1"))?;
+                let d = canonical(
+                    ctx,
+                    held.descriptor(),
+                    &[4],
+                    DType::parse("uint8").expect("u1"),
+                )?;
                 ctx.made.extend(d.name().map(str::to_owned));
                 let mode = Segment::attach(d.name().unwrap_or_default())
                     .map_err(|e| e.to_string())?
@@ -214,6 +235,7 @@ pub(super) const EXCLUSIVE: Check = Check {
             let mut theirs = ctx.rust_array(&[7], dtype)?;
             pattern::write(dtype, theirs.bytes_mut(), 41).map_err(|e| e.to_string())?;
             let name = theirs.descriptor().name().unwrap_or_default().to_owned();
+            let before = Segment::attach(&name).map_err(|e| e.to_string())?.len();
             let out = ctx.peer.run(
                 &[
                     "create", "--shape", "3", "--dtype", "int64", "--name", &name, "--keep",
@@ -222,7 +244,7 @@ pub(super) const EXCLUSIVE: Check = Check {
             )?;
             out.failed(3)?;
             let seg = Segment::attach(&name).map_err(|e| format!("{name} is gone: {e}"))?;
-            if shm_core::segment::EXACT_SIZES && seg.len() != 7 {
+            if seg.len() != before {
                 return Err(format!("{name} was resized to {} bytes", seg.len()));
             }
             match pattern::check(dtype, theirs.bytes(), 41) {
@@ -345,7 +367,12 @@ pub(super) const KEEP: Check = Check {
             )
             .and_then(|out| {
                 let line = out.ok()?.to_owned();
-                let d = canonical(line.trim_end(), &[4], DType::parse("int32").expect("i4"))?;
+                let d = canonical(
+                    ctx,
+                    line.trim_end(),
+                    &[4],
+                    DType::parse("int32").expect("i4"),
+                )?;
                 let name = d.name().unwrap_or_default().to_owned();
                 ctx.made.push(name.clone());
                 let sum = SharedArray::attach(&d)

@@ -23,6 +23,7 @@ mod text;
 use std::time::{Duration, Instant};
 
 use shm_core::{DType, Descriptor, SharedArray};
+use shm_protocol::create::Layout;
 
 use crate::catalogue::{CaseId, Mode};
 use crate::peer::{PeerSpec, Side};
@@ -77,17 +78,50 @@ impl Ctx<'_> {
         name
     }
 
-    /// A Rust-made array of `shape` and `dtype`, remembered likewise.
+    /// A Rust-made array of `shape` and `dtype` in the layout the peer
+    /// needs, remembered likewise.
     fn rust_array(&mut self, shape: &[usize], dtype: DType) -> Result<SharedArray, String> {
-        let a = SharedArray::create_dtype(None, shape, dtype).map_err(|e| e.to_string())?;
+        self.rust_array_named(None, shape, dtype)
+    }
+
+    /// The same, under `name` when given.
+    fn rust_array_named(
+        &mut self,
+        name: Option<&str>,
+        shape: &[usize],
+        dtype: DType,
+    ) -> Result<SharedArray, String> {
+        let a = match self.spec().layout {
+            Layout::Bare => SharedArray::create_dtype(name, shape, dtype),
+            Layout::SharedArray => shm_core::foreign::sharedarray::create(name, shape, dtype),
+        }
+        .map_err(|e| e.to_string())?;
         self.made.extend(a.descriptor().name().map(str::to_owned));
         Ok(a)
+    }
+
+    /// Why a check that needs a bare segment (another view of its bytes, a
+    /// descriptor that lies) cannot run with a peer whose layout describes
+    /// the array itself, if it cannot; `deviation` is the catalogue case
+    /// the manifest may document it on.
+    fn needs_bare(&self, deviation: &str) -> Option<Verdict> {
+        (self.spec().layout != Layout::Bare).then(|| {
+            match self.spec().deviation(deviation, Some(Side::Attaches)) {
+                Some(why) => Verdict::Skip(NotRun::Deviation, why.to_owned()),
+                None => Verdict::Skip(
+                    NotRun::NotClaimed,
+                    "its layout describes the array by the segment itself".into(),
+                ),
+            }
+        })
     }
 
     /// The descriptor of `d` as this peer reads it.
     fn sent(&self, d: &Descriptor) -> String {
         use shm_protocol::form::Form;
-        if self.spec().reads(Form::Canonical) {
+        if self.spec().layout == Layout::SharedArray {
+            shm_core::foreign::sharedarray::descriptor_json(d)
+        } else if self.spec().reads(Form::Canonical) {
             d.to_json()
         } else {
             Form::Wetlands

@@ -1,7 +1,7 @@
 //! Checks of `serve` (section 10): its framing, and that it keeps nothing
 //! from one request to the next.
 
-use shm_core::{DType, SharedArray};
+use shm_core::DType;
 
 use super::{Check, Ctx, Verdict};
 use crate::peer::Side;
@@ -102,8 +102,7 @@ pub(super) const NO_MEMORY: Check = Check {
             drop(first);
             // The same name, another segment: other values, and where the
             // OS allows, another size.
-            let mut second =
-                SharedArray::create_dtype(Some(&name), &[8], dtype).map_err(|e| e.to_string())?;
+            let mut second = ctx.rust_array_named(Some(&name), &[8], dtype)?;
             second
                 .fill(shm_core::Scalar::F64(2.0))
                 .map_err(|e| e.to_string())?;

@@ -120,8 +120,10 @@ pub fn attach(name: &str) -> Result<SharedArray> {
 /// generated one: the data at offset 0 and a numpy 2 trailer
 /// ([`Layout::Numpy2`]) in the last bytes, so that
 /// `SharedArray.attach("/" + name)` finds the array. The result owns the
-/// segment (dropping it unlinks) and its descriptor's `segment_size` is data
-/// plus trailer. The mode is `0600`, unlike SharedArray's own `0666`.
+/// segment (dropping it unlinks) and its descriptor's `segment_size` is the
+/// segment's size as the OS reports it (data plus trailer, page-rounded on
+/// macOS), as an attach by name reads it ([`descriptor`]). The mode is
+/// `0600`, unlike SharedArray's own `0666`.
 ///
 /// Errors: [`Error::UnsupportedDtype`] for a non-native dtype, and those of
 /// [`LeasedSegment::create`].
@@ -142,7 +144,7 @@ pub fn create(name: Option<&str>, shape: &[usize], dtype: DType) -> Result<Share
     let end = all.len();
     all[end - bytes.len()..].copy_from_slice(&bytes);
     let name = segment.segment().name();
-    let d = Descriptor::build(Some(name), shape, dtype, Order::C, 0, Some(size))?;
+    let d = Descriptor::build(Some(name), shape, dtype, Order::C, 0, Some(end))?;
     // On error `segment` still owns the name and unlinks it when dropped.
     let mut array = SharedArray::attach(&d)?;
     // Hand ownership from `segment` to the array's own mapping, in this
