@@ -42,6 +42,17 @@ impl Form {
     }
 }
 
+/// The segment name a descriptor in any form gives (the Wetlands payload
+/// keeps it inside its marker), without a leading `/`.
+pub fn name_in(descriptor: &Value) -> Option<&str> {
+    descriptor
+        .get(shm_core::descriptor::WETLANDS_MARKER)
+        .unwrap_or(descriptor)
+        .get("name")
+        .and_then(Value::as_str)
+        .map(|n| n.trim_start_matches('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +70,9 @@ mod tests {
                 .get(shm_core::descriptor::WETLANDS_MARKER)
                 .is_some()
         );
+        assert_eq!(name_in(&wetlands), Some("shmc_test"));
+        assert_eq!(name_in(&short), Some("shmc_test"));
+        assert_eq!(name_in(&serde_json::json!({"name": "/a"})), Some("a"));
         let form: Form = serde_json::from_str("\"wetlands\"").unwrap();
         assert_eq!(form.name(), "wetlands");
     }

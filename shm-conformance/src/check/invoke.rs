@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::peer::PeerSpec;
 use crate::process::{ChildProc, Exit, Launcher, NoReply};
+use shm_protocol::form::name_in;
 
 /// How one command of the peer ended and what it printed.
 #[derive(Debug)]
@@ -112,7 +113,7 @@ impl Peer<'_> {
             Ok(Some(line)) => Ok(Held {
                 name: serde_json::from_str::<serde_json::Value>(&line)
                     .ok()
-                    .and_then(|v| v["name"].as_str().map(str::to_owned)),
+                    .and_then(|v| name_in(&v).map(str::to_owned)),
                 process,
                 line,
                 timeout: self.timeout,

@@ -2,7 +2,6 @@
 //! segments exist or have a lease, and, at the end, that nothing of the
 //! stream is left behind.
 
-use shm_core::Error;
 use shm_core::lease;
 use shm_core::segment::Segment;
 use shm_protocol::queue_ends::Plan;
@@ -28,7 +27,7 @@ pub(super) fn lines(printed: &[String], plan: &Plan, upto: u64) -> Result<(), St
 pub(super) fn existing(names: &[String]) -> Vec<String> {
     names
         .iter()
-        .filter(|n| !matches!(Segment::attach(n), Err(Error::NotFound { .. })))
+        .filter(|n| Segment::exists(n))
         .cloned()
         .collect()
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use shm_core::{DType, Descriptor, Scalar};
 use shm_protocol::create::Layout;
+use shm_protocol::form::name_in;
 
 use super::driver::PeerActor;
 use super::resolve::{Context, resolve};
@@ -393,7 +394,7 @@ impl<'a> Run<'a> {
         self.actors.clear();
         let mut leaks = Vec::new();
         for name in &self.names {
-            if shm_core::Segment::attach(name).is_ok() {
+            if shm_core::Segment::exists(name) {
                 let _ = shm_core::lease::unlink(name);
                 leaks.push(name.clone());
             }
@@ -407,12 +408,7 @@ impl<'a> Run<'a> {
 fn named(op: &Request) -> Option<String> {
     match op {
         Request::Probe { name } => Some(name.clone()),
-        Request::Attach { descriptor } => descriptor
-            .get(shm_core::descriptor::WETLANDS_MARKER)
-            .unwrap_or(descriptor)
-            .get("name")
-            .and_then(Value::as_str)
-            .map(|n| n.trim_start_matches('/').to_owned()),
+        Request::Attach { descriptor } => name_in(descriptor).map(str::to_owned),
         _ => None,
     }
 }

@@ -114,6 +114,16 @@ impl Segment {
         Err(last.expect("at least one attempt was made"))
     }
 
+    /// Whether a segment named `name` exists, whatever its size (an empty
+    /// one too, which [`Segment::attach`] refuses). An invalid name names
+    /// none.
+    pub fn exists(name: &str) -> bool {
+        !matches!(
+            Segment::attach(name),
+            Err(Error::NotFound { .. } | Error::InvalidName { .. })
+        )
+    }
+
     /// Attaches to the existing segment `name`, mapping all of it. The
     /// result does not own the segment: dropping it only unmaps.
     ///
