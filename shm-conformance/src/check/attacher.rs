@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use shm_core::{DType, Descriptor, Scalar, SharedArray};
+use shm_protocol::create::Layout;
 use shm_protocol::form::Form;
 use shm_protocol::operation::PeerOp;
 use shm_protocol::pattern;
@@ -17,10 +18,7 @@ use crate::record::NotRun;
 
 /// A skip when the peer attaches nothing here.
 fn attaches(ctx: &Ctx<'_>) -> Option<Verdict> {
-    match &ctx.spec().side_unsupported {
-        Some((Side::Attaches, why)) => Some(Verdict::Skip(NotRun::NotClaimed, why.clone())),
-        _ => None,
-    }
+    ctx.cannot_take(Side::Attaches)
 }
 
 /// The reference's text for `op` on `a` (what the peer must print).
@@ -39,12 +37,10 @@ pub(super) const MISSING_NAME: Check = Check {
         if let Some(skip) = attaches(ctx) {
             return skip;
         }
-        let name = ctx.fresh_name();
-        let d = match Descriptor::new(&name, &[2], DType::parse("float64").expect("f8")) {
-            Ok(d) => d,
-            Err(e) => return Verdict::Fail(e.to_string()),
+        let (name, sent) = match ctx.missing(&[2], DType::parse("float64").expect("f8")) {
+            Ok(missing) => missing,
+            Err(e) => return Verdict::Fail(e),
         };
-        let sent = ctx.sent(&d);
         let mut asker = Asker::default();
         for op in [
             &["sum"][..],
@@ -83,9 +79,15 @@ pub(super) const SIZES: Check = Check {
             let mut a = ctx.rust_array(&[4], dtype)?;
             pattern::write(dtype, a.bytes_mut(), 5).map_err(|e| e.to_string())?;
             let name = a.descriptor().name().unwrap_or_default().to_owned();
+            // Lies about the segment's real size (a page where sizes are
+            // rounded): one element more, and many more.
+            let real = shm_core::Segment::attach(&name)
+                .map_err(|e| format!("{name}: {e}"))?
+                .len();
+            let held = real / 8;
             let mut lies = vec![
-                Descriptor::new(&name, &[5], dtype),
-                Descriptor::new(&name, &[4096], dtype),
+                Descriptor::new(&name, &[held + 1], dtype),
+                Descriptor::new(&name, &[held + 4096], dtype),
             ];
             if shm_core::segment::EXACT_SIZES {
                 lies.push(Descriptor::build(
@@ -109,7 +111,7 @@ pub(super) const SIZES: Check = Check {
             }
             asker.end()?;
             let seg = shm_core::Segment::attach(&name).map_err(|e| format!("{name}: {e}"))?;
-            if shm_core::segment::EXACT_SIZES && seg.len() != 32 {
+            if seg.len() != real {
                 return Err(format!("{name} was resized to {} bytes", seg.len()));
             }
             match pattern::check(dtype, a.bytes(), 5).map_err(|e| e.to_string())? {
@@ -154,7 +156,7 @@ pub(super) const EMIT_AND_FORMS: Check = Check {
                     .to_json())
             };
             let mut tries: Vec<(String, Option<String>, String)> = Vec::new();
-            if ctx.spec().layout != shm_protocol::create::Layout::Bare {
+            if ctx.spec().layout != Layout::Bare {
                 // A peer with a layout of its own reads the descriptor
                 // with its layout key, and prints it so.
                 let sent = ctx.sent(&d);
@@ -164,9 +166,7 @@ pub(super) const EMIT_AND_FORMS: Check = Check {
                 tries.push(("-".into(), Some(sent.clone()), sent));
             }
             let file = file_with(ctx.dir, "short.json", &short)?;
-            if ctx.spec().reads(Form::Canonical)
-                && ctx.spec().layout == shm_protocol::create::Layout::Bare
-            {
+            if ctx.spec().reads(Form::Canonical) && ctx.spec().layout == Layout::Bare {
                 tries.push((d.to_json(), None, d.to_json()));
                 tries.push((short.clone(), None, as_attached(&short)?));
                 tries.push((format!("@{file}"), None, as_attached(&short)?));
@@ -191,9 +191,7 @@ pub(super) const EMIT_AND_FORMS: Check = Check {
                     ));
                 }
             }
-            if !ctx.spec().reads(Form::Canonical)
-                || ctx.spec().layout != shm_protocol::create::Layout::Bare
-            {
+            if !ctx.spec().reads(Form::Canonical) || ctx.spec().layout != Layout::Bare {
                 return Ok(());
             }
             // The same bytes as a Fortran-order (3, 2) array, and from an offset.
@@ -281,7 +279,7 @@ pub(super) const ARGUMENT_FORMS: Check = Check {
                     ));
                 }
             }
-            if ctx.spec().layout != shm_protocol::create::Layout::Bare {
+            if ctx.spec().layout != Layout::Bare {
                 return Ok(());
             }
             let one = Descriptor::new(a.descriptor().name().unwrap_or_default(), &[6], dtype)
@@ -442,7 +440,7 @@ pub(super) const BAD_INPUT: Check = Check {
             let live_u8 = ctx.rust_array(&[4], DType::parse("uint8").expect("u1"))?;
             let (live_text, live_u8_text) =
                 (ctx.sent(live.descriptor()), ctx.sent(live_u8.descriptor()));
-            let gone = r#"{"name": "shmc_ffffffffffffffff", "shape": [2], "dtype": "<f8"}"#;
+            let (_, gone) = ctx.missing(&[2], DType::parse("float64").expect("f8"))?;
             let creates = !matches!(ctx.spec().side_unsupported, Some((Side::Creates, _)));
             let mut failures = Vec::new();
             for row in table.get("case").into_iter().flatten() {
@@ -458,7 +456,7 @@ pub(super) const BAD_INPUT: Check = Check {
                     .map(|a| {
                         a.replace("{live_u8}", &live_u8_text)
                             .replace("{live}", &live_text)
-                            .replace("{gone}", gone)
+                            .replace("{gone}", &gone)
                     })
                     .collect();
                 if let Some(i) = args.iter().position(|a| a == "--name") {

@@ -12,10 +12,7 @@ use crate::record::NotRun;
 
 /// A skip when the peer creates nothing here.
 fn creates(ctx: &Ctx<'_>) -> Option<Verdict> {
-    match &ctx.spec().side_unsupported {
-        Some((Side::Creates, why)) => Some(Verdict::Skip(NotRun::NotClaimed, why.clone())),
-        _ => None,
-    }
+    ctx.cannot_take(Side::Creates)
 }
 
 /// A skip when the peer's create takes no `--name`.
@@ -64,9 +61,21 @@ fn canonical(
         ));
     }
     let no_segment = printed_as_wetlands && d.name().is_none() && d.nbytes() == 0;
-    if (d.segment_size() != Some(size) && !no_segment) || d.offset() != 0 {
+    // Where the OS rounds sizes up, the size made may also be the rounded
+    // one the segment reports (section 4.1).
+    let rounded = match d.name() {
+        Some(name) if !shm_core::segment::EXACT_SIZES => {
+            Segment::attach(name).ok().map(|s| s.len())
+        }
+        _ => None,
+    };
+    let size_ok = no_segment || d.segment_size() == Some(size) || d.segment_size() == rounded;
+    if !size_ok || d.offset() != 0 {
+        let or_rounded = rounded
+            .map(|r| format!(" (or {r}, its rounded size)"))
+            .unwrap_or_default();
         return Err(format!(
-            "create printed segment_size {:?} offset {}, must be {size} and 0",
+            "create printed segment_size {:?} offset {}, must be {size}{or_rounded} and 0",
             d.segment_size(),
             d.offset()
         ));
@@ -77,7 +86,7 @@ fn canonical(
 pub(super) const CANONICAL_LINE: Check = Check {
     name: "create-prints-the-canonical-line",
     group: "create",
-    clause: "5.2, 4.1: create prints the canonical descriptor as one compact line and flushes before holding; segment_size is max(nbytes, 1); released on stdin's end it unlinks and exits 0, printing nothing more",
+    clause: "5.2, 4.1: create prints the canonical descriptor as one compact line and flushes before holding; segment_size is max(nbytes, 1) (or, where the OS rounds sizes up, the rounded size); released on stdin's end it unlinks and exits 0, printing nothing more",
     side: Side::Creates,
     run: |ctx| {
         if let Some(skip) = creates(ctx) {

@@ -78,6 +78,32 @@ impl Ctx<'_> {
         name
     }
 
+    /// A descriptor of a fresh name nobody made (removed after, should a
+    /// peer make it), as the peer reads descriptors: the short form where
+    /// it reads the canonical one, else its own form, with `segment_size`.
+    fn missing(&mut self, shape: &[usize], dtype: DType) -> Result<(String, String), String> {
+        use shm_protocol::form::Form;
+        let name = self.fresh_name();
+        let nbytes = shape.iter().product::<usize>() * dtype.itemsize();
+        let d = Descriptor::build(
+            Some(&name),
+            shape,
+            dtype,
+            shm_core::Order::C,
+            0,
+            Some(nbytes.max(1)),
+        )
+        .map_err(|e| e.to_string())?;
+        let sent = match self.spec().reads(Form::Canonical) && self.spec().layout == Layout::Bare {
+            true => Form::Short
+                .write(&d)
+                .map_err(|e| e.to_string())?
+                .to_string(),
+            false => self.sent(&d),
+        };
+        Ok((name, sent))
+    }
+
     /// A Rust-made array of `shape` and `dtype` in the layout the peer
     /// needs, remembered likewise.
     fn rust_array(&mut self, shape: &[usize], dtype: DType) -> Result<SharedArray, String> {
@@ -98,6 +124,14 @@ impl Ctx<'_> {
         .map_err(|e| e.to_string())?;
         self.made.extend(a.descriptor().name().map(str::to_owned));
         Ok(a)
+    }
+
+    /// A skip when the manifest says the peer cannot take `side` here.
+    fn cannot_take(&self, side: Side) -> Option<Verdict> {
+        match &self.spec().side_unsupported {
+            Some((s, why)) if *s == side => Some(Verdict::Skip(NotRun::NotClaimed, why.clone())),
+            _ => None,
+        }
     }
 
     /// Why a check that needs a bare segment (another view of its bytes, a
@@ -226,11 +260,12 @@ pub fn check_peer<E>(
     Ok(())
 }
 
-/// Removes the segments of `names` that still exist; says which did.
+/// Removes the segments of `names` that still exist (an empty one too, which
+/// no attach accepts); says which did.
 fn left_behind(names: &[String]) -> Option<String> {
     let left: Vec<&str> = names
         .iter()
-        .filter(|n| shm_core::Segment::attach(n).is_ok())
+        .filter(|n| exists(n))
         .map(String::as_str)
         .collect();
     for n in &left {
@@ -241,8 +276,5 @@ fn left_behind(names: &[String]) -> Option<String> {
 
 /// Whether the segment `name` exists.
 fn exists(name: &str) -> bool {
-    !matches!(
-        shm_core::Segment::attach(name),
-        Err(shm_core::Error::NotFound { .. })
-    )
+    shm_core::Segment::exists(name)
 }

@@ -8,8 +8,11 @@ use crate::peer::Side;
 use crate::record::NotRun;
 
 /// A skip when the peer offers no `serve`.
+/// A skip when the peer offers no `serve`, or cannot attach here.
 fn serves(ctx: &Ctx<'_>) -> Option<Verdict> {
-    (!ctx.spec().serve).then(|| Verdict::Skip(NotRun::NotClaimed, "it offers no serve".into()))
+    (!ctx.spec().serve)
+        .then(|| Verdict::Skip(NotRun::NotClaimed, "it offers no serve".into()))
+        .or_else(|| ctx.cannot_take(Side::Attaches))
 }
 
 pub(super) const FRAMING: Check = Check {
@@ -27,10 +30,7 @@ pub(super) const FRAMING: Check = Check {
             a.fill(shm_core::Scalar::Int(5))
                 .map_err(|e| e.to_string())?;
             let d = ctx.sent(a.descriptor());
-            let missing = format!(
-                r#"{{"name":"{}","shape":[1],"dtype":"<i8"}}"#,
-                ctx.fresh_name()
-            );
+            let (_, missing) = ctx.missing(&[1], dtype)?;
             let mut served = ctx.peer.serve()?;
             let line = |words: &[&str]| serde_json::to_string(words).expect("words serialise");
             // (request line, code, stdout)

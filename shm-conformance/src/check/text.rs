@@ -52,8 +52,8 @@ pub(super) const VALUE_TEXT: Check = Check {
     clause: "6, 7, 5.4: every hard row of section 6 (ties to the larger magnitude for float32 and float64, to even for float16's digits, exponent notation from 1e16 and below 1e-4, subnormals, the largest finite values, signed zeros, inf, nan, complex parts) prints byte for byte as the reference prints it, sums too, and reads from text into the same bits",
     side: Side::Attaches,
     run: |ctx| {
-        if let Some((Side::Attaches, why)) = &ctx.spec().side_unsupported {
-            return Verdict::Skip(NotRun::NotClaimed, why.clone());
+        if let Some(skip) = ctx.cannot_take(Side::Attaches) {
+            return skip;
         }
         let mut dtypes: Vec<DType> = ctx
             .dtypes()
