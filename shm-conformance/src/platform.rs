@@ -54,7 +54,7 @@ mod tests {
     fn os_lists_name_systems_or_what_they_do_with_sizes() {
         let owned = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let (os, unix, exact_l, page, none) = (
-            owned(&[std::env::consts::OS]),
+            owned(&[os_name()]),
             owned(&["unix"]),
             owned(&["exact-sizes"]),
             owned(&["page-rounded"]),

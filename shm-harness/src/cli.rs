@@ -135,7 +135,7 @@ pub struct RunArgs {
     #[arg(long = "peer-manifest", value_name = "PATH")]
     pub peer_manifests: Vec<std::path::PathBuf>,
     /// Timeout in seconds for each pass over a case's steps (per case and shape).
-    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = seconds)]
+    #[arg(long, default_value = "10", env = "SHM_HARNESS_TIMEOUT", value_name = "SECONDS", value_parser = seconds)]
     pub timeout: Duration,
     /// Python interpreter for Python peers (default: $SHM_HARNESS_PYTHON, then python3).
     #[arg(long, value_name = "PATH")]
@@ -187,7 +187,7 @@ pub struct MatrixArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// Timeout in seconds for each pass over a case's steps (per case and shape).
-    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = seconds)]
+    #[arg(long, default_value = "10", env = "SHM_HARNESS_TIMEOUT", value_name = "SECONDS", value_parser = seconds)]
     pub timeout: Duration,
 }
 
@@ -225,7 +225,7 @@ pub struct PropArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// Timeout in seconds for each peer operation.
-    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = seconds)]
+    #[arg(long, default_value = "10", env = "SHM_HARNESS_TIMEOUT", value_name = "SECONDS", value_parser = seconds)]
     pub timeout: Duration,
 }
 
@@ -250,7 +250,7 @@ pub struct CheckPeerArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
     /// Timeout in seconds for each command of the peer.
-    #[arg(long, default_value = "30", value_name = "SECONDS", value_parser = seconds)]
+    #[arg(long, default_value = "30", env = "SHM_HARNESS_TIMEOUT", value_name = "SECONDS", value_parser = seconds)]
     pub timeout: Duration,
     /// List the checks and the clause each holds a peer to, and exit.
     #[arg(long, conflicts_with_all = ["peer", "peer_manifest"])]

@@ -162,6 +162,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        shm_emulate_macos,
+        ignore = "the macOS emulation, as macOS, has no /proc to scan"
+    )]
     fn a_pipe_is_held_while_an_end_is_open_and_not_after() {
         use std::os::fd::AsFd;
         let (read, write) = nix::unistd::pipe().unwrap();
@@ -173,6 +177,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        shm_emulate_macos,
+        ignore = "the macOS emulation, as macOS, has no /proc to scan"
+    )]
     fn a_mapped_segment_is_held() {
         let s = crate::segment::Segment::create_unique(8).unwrap();
         assert!(scan().unwrap().hold_segment(s.name()));
