@@ -30,6 +30,9 @@ pub(crate) struct PySharedArray {
     owner: Option<Py<ArrayOwner>>,
     descriptor: Descriptor,
     view: Option<Py<PyAny>>,
+    /// Closed while it owned the segment, which it then freed (or will,
+    /// with its last view): a later `unlink()` finds it gone and is fine.
+    closed_owning: bool,
 }
 
 impl PySharedArray {
@@ -40,6 +43,7 @@ impl PySharedArray {
             owner: Some(Py::new(py, ArrayOwner::new(array))?),
             descriptor,
             view: None,
+            closed_owning: false,
         })
     }
 
@@ -51,7 +55,10 @@ impl PySharedArray {
     }
 
     /// Lets go of the mapping (see `close`).
-    pub(crate) fn close_handle(&mut self) {
+    pub(crate) fn close_handle(&mut self, py: Python<'_>) {
+        if self.owner.is_some() {
+            self.closed_owning = self.is_owner(py);
+        }
         self.view = None;
         self.owner = None;
     }
@@ -239,20 +246,26 @@ impl PySharedArray {
 
     /// Lets go of this handle's mapping. Views already made stay valid; an
     /// owned segment is unlinked once no view of it is left. Idempotent.
-    fn close(&mut self) {
-        self.close_handle();
+    fn close(&mut self, py: Python<'_>) {
+        self.close_handle(py);
     }
 
     /// Removes the segment's name now: no process can attach it any more;
     /// every mapping (views here, other processes') stays valid until it
-    /// is closed. Ownership ends. An error if the name is already gone
-    /// (NotFoundError).
+    /// is closed. Ownership ends. NotFoundError if the name is already
+    /// gone, unless this handle owned it when it was closed (`close()`
+    /// then `unlink()`, as with `multiprocessing.shared_memory`).
     fn unlink(&self, py: Python<'_>) -> PyResult<()> {
         let Some(owner) = &self.owner else {
-            // Closed: unlink by name, as any process may.
-            return match self.descriptor.name() {
-                Some(name) => shm_core::lease::unlink(name).or_raise(),
-                None => Ok(()),
+            // Closed: unlink by name, as any process may. An owner closed
+            // first (`close(); unlink()`, multiprocessing.shared_memory's
+            // order) freed it already, or will with its last view.
+            return match (self.descriptor.name(), self.closed_owning) {
+                (None, _) => Ok(()),
+                (Some(name), closed_owning) => match shm_core::lease::unlink(name) {
+                    Err(shm_core::Error::NotFound { .. }) if closed_owning => Ok(()),
+                    other => other.or_raise(),
+                },
             };
         };
         owner
@@ -322,7 +335,7 @@ impl PySharedArray {
                 other => other?,
             }
         }
-        self.close();
+        self.close_handle(py);
         Ok(false)
     }
 

@@ -115,7 +115,7 @@ impl PySender {
             .call1((obj,))?;
         let copy = copy.cast::<PySharedArray>()?;
         let sent = self.send(py, copy);
-        copy.borrow_mut().close_handle();
+        copy.borrow_mut().close_handle(py);
         sent
     }
 
