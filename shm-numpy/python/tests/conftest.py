@@ -3,12 +3,12 @@ wheel, not the source tree::
 
     python -m pytest shm-numpy/python/tests
 
-Every test gets a private lease ledger (``$SHM_NDARRAY_LEASES``, which
-every process it starts inherits), so a segment any test makes through
-this package, the Rust ends or the Python twin has a lease there. After
-each test, every segment the ledger still names is removed and the test
-fails: nothing a test makes outlives it, even when it fails, and nothing
-else on the machine (/dev/shm is shared) is touched.
+The run has a private lease ledger (``$SHM_NDARRAY_LEASES``, which every
+process it starts inherits), so a segment any test makes through this
+package, the Rust ends or the Python twin has a lease there. After each
+test, every segment a lease made during it still names is removed and the
+test fails: nothing a test makes outlives it, even when it fails, and
+nothing else on the machine (/dev/shm is shared) is touched.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -71,18 +72,39 @@ def remove(name: str) -> bool:
         return False
 
 
+# One private ledger for the whole run, set before any process starts:
+# multiprocessing's forkserver, started once, keeps the environment it
+# started with, so a ledger per test would send its workers' leases to an
+# earlier test's directory.
+LEDGER = Path(tempfile.mkdtemp(prefix="shm-ndarray-tests-leases-"))
+os.environ["SHM_NDARRAY_LEASES"] = str(LEDGER)
+
+
 @pytest.fixture(autouse=True)
-def ledger(tmp_path, monkeypatch):
-    """A private ledger for the test and the processes it starts; yields its
-    directory. Afterwards, whatever segment it still names is removed, and
-    the test fails."""
+def ledger():
+    """The run's private ledger, for the test and the processes it starts;
+    yields its directory. Afterwards, whatever segment a lease made during
+    the test still names is removed, and the test fails."""
+    before = lease_names(LEDGER)
+    yield LEDGER
+    import gc
+
+    gc.collect()
+    left = sorted(n for n in lease_names(LEDGER) - before if exists(n))
+    for name in left:
+        remove(name)
+        (LEDGER / f"{name}.json").unlink(missing_ok=True)
+    assert not left, f"segments left behind (now removed): {left}"
+
+
+@pytest.fixture
+def own_ledger(tmp_path, monkeypatch):
+    """A ledger of the test's own (for `clean`, which decides every lease of
+    its ledger), for this process and what it starts with ``subprocess``."""
     d = tmp_path / "leases"
     d.mkdir(mode=0o700)
     monkeypatch.setenv("SHM_NDARRAY_LEASES", str(d))
     yield d
-    import gc
-
-    gc.collect()
     left = sorted(n for n in lease_names(d) if exists(n))
     for name in left:
         remove(name)
@@ -109,3 +131,9 @@ def shm_harness():
 
 
 START_METHODS = ["fork", "spawn", "forkserver"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run's ledger goes with the run (a segment left is reported by its
+    test, and removed)."""
+    shutil.rmtree(LEDGER, ignore_errors=True)
