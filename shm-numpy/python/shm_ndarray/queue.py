@@ -31,8 +31,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from . import _arrays
-from ._errors import ShmError, TruncatedError, invalid_argument
+from . import _arrays, _shm_ndarray
+from ._errors import ShmError, TruncatedError
 from ._shm_ndarray import LentArray, Pool, Receiver, Sender, SharedArray, read_release
 
 
@@ -47,14 +47,6 @@ def sum_text(array: np.ndarray) -> str:
     if array.dtype.kind == "c":
         return repr(complex(array.sum(dtype=np.complex128)))
     return repr(float(array.sum(dtype=np.float64)))
-
-
-def _shape(text: str) -> tuple[int, ...]:
-    text = text.strip().strip("()")
-    try:
-        return tuple(_arrays.shape_of([int(p) for p in text.split(",") if p.strip()]))
-    except ValueError:
-        raise invalid_argument(f"a shape is comma-separated integers, not {text!r}") from None
 
 
 def _wait_for_eof(stream: BinaryIO) -> None:
@@ -78,8 +70,6 @@ def send(shape: tuple[int, ...], dtype: np.dtype, count: int, hold: bool, out: B
 def send_pooled(shape: tuple[int, ...], dtype: np.dtype, count: int, slots: int, out: BinaryIO, back: BinaryIO) -> None:
     """``send --pool SLOTS``: ``count`` arrays lent from a pool on ``out``,
     the releases coming back on ``back``; the pool is unlinked at the end."""
-    if slots < 1:
-        raise invalid_argument("a pool needs at least one slot")
     nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
     with Pool(slots, max(nbytes, 1)) as pool:
         tx = Sender(out)
@@ -145,6 +135,19 @@ def _free(item: SharedArray | LentArray) -> None:
         item.close()
 
 
+def _natural(least: int):
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if n < least:
+            raise argparse.ArgumentTypeError(f"{n} is less than {least}")
+        return n
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns its exit code."""
     p = argparse.ArgumentParser(prog="python -m shm_ndarray.queue", description=__doc__.split("\n\n")[0])
@@ -152,23 +155,22 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("send", help="make COUNT arrays, array i filled with i, and send them on stdout")
     s.add_argument("--shape", required=True, help="shape of each array: 3,4 (empty for 0-d)")
     s.add_argument("--dtype", default="float64", help="numpy dtype of each array (default float64)")
-    s.add_argument("--count", type=int, required=True, help="how many arrays")
+    s.add_argument("--count", type=_natural(0), required=True, help="how many arrays")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--hold", action="store_true", help="after the end message, wait until stdin closes")
-    g.add_argument("--pool", type=int, metavar="SLOTS", help="lend from a pool of SLOTS slots; stdin is the back channel")
+    g.add_argument("--pool", type=_natural(1), metavar="SLOTS", help="lend from a pool of SLOTS slots; stdin is the back channel")
     r = sub.add_parser("recv", help="receive arrays on stdin, print INDEX SUM for each and free it")
     g = r.add_mutually_exclusive_group()
     g.add_argument("--hold", action="store_true", help="keep every array until stdin closes")
-    g.add_argument("--take", type=int, metavar="K", help="close the queue after K arrays")
-    g.add_argument("--stall-after", type=int, metavar="K", help="stop after K arrays and wait to be killed")
+    g.add_argument("--take", type=_natural(0), metavar="K", help="close the queue after K arrays")
+    g.add_argument("--stall-after", type=_natural(0), metavar="K", help="stop after K arrays and wait to be killed")
     args = p.parse_args(argv)
     out, inp = sys.stdout.buffer, sys.stdin.buffer
     try:
         if args.command == "send":
-            shape = _shape(args.shape)
-            dtype = np.dtype(_arrays.dtype_str(args.dtype))
-            if args.count < 0:
-                raise invalid_argument("--count must not be negative")
+            # Read as shm-harness reads them: the same words, the same errors.
+            shape = tuple(_shm_ndarray._parse_shape(args.shape))
+            dtype = np.dtype(_shm_ndarray._parse_dtype(args.dtype))
             if args.pool is not None:
                 send_pooled(shape, dtype, args.count, args.pool, out, inp)
             else:

@@ -15,7 +15,8 @@
 //! owner it inherited), `view.rs` (the one `unsafe` module: numpy views of
 //! a mapping without a copy), `array.rs`, `stream.rs` (Python file objects
 //! as Rust streams), `queue.rs`, `pool.rs`, `values.rs` (Python numbers),
-//! `clean.rs`.
+//! `clean.rs`, `words.rs` (the command lines' words, read as
+//! `shm-harness` reads them).
 
 mod array;
 mod clean;
@@ -26,6 +27,7 @@ mod queue;
 mod stream;
 mod values;
 mod view;
+mod words;
 
 use pyo3::prelude::*;
 
@@ -43,4 +45,6 @@ mod _shm_ndarray {
     use super::pool::{PyLoan, PyPool, PyPoolRef};
     #[pymodule_export]
     use super::queue::{PyLentArray, PyReceiver, PySender, read_release};
+    #[pymodule_export]
+    use super::words::{parse_dtype, parse_shape};
 }
