@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -16,10 +16,10 @@ from . import _shm_ndarray
 from ._errors import invalid_argument, invalid_descriptor, unsupported_dtype
 from ._shm_ndarray import SharedArray
 
-ShapeLike = Union[int, Iterable[int]]
+ShapeLike = int | Iterable[int]
 """A shape as numpy takes one: an int, or an iterable of ints."""
 
-DescriptorLike = Union[Mapping[str, Any], str, bytes, SharedArray]
+DescriptorLike = Mapping[str, Any] | str | bytes | SharedArray
 """A descriptor in any form: the seeds' dict ``{"name", "shape", "dtype"}``,
 the canonical dict or its JSON text, the Wetlands ``wetlands.numpy-shm``
 payload, or a SharedArray (its descriptor)."""
@@ -74,9 +74,7 @@ def descriptor_text(descriptor: DescriptorLike) -> str:
             return json.dumps(dict(descriptor), default=_json_default)
         except (TypeError, ValueError) as e:
             raise invalid_descriptor(str(e)) from None
-    raise invalid_descriptor(
-        f"a descriptor is a dict, JSON text or a SharedArray, not {type(descriptor).__name__}"
-    )
+    raise invalid_descriptor(f"a descriptor is a dict, JSON text or a SharedArray, not {type(descriptor).__name__}")
 
 
 def create(

@@ -165,6 +165,7 @@ def _from_library(kind: str, message: str, errno: int | None = None, filename: s
     """The exception for a library error (called by the extension): its
     class by kind, with ``errno`` and ``filename`` for the OSError ones."""
     cls = CLASSES.get(kind, ShmOSError)
+    error: ShmError
     if issubclass(cls, OSError) and errno is not None:
         error = cls(errno, message, filename) if filename is not None else cls(errno, message)
     else:

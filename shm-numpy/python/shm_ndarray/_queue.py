@@ -81,7 +81,7 @@ class Queue:
             # the stream ends (TruncatedError) when the putter dies without
             # ending it, instead of waiting for this process's own copy.
             self._writer.close()
-            inp = io.open(self._reader.fileno(), "rb", closefd=False)
+            inp = open(self._reader.fileno(), "rb", closefd=False)  # noqa: SIM115 (closed by close())
             self._files.append(inp)
             self._rx = Receiver(inp)
         return self._rx

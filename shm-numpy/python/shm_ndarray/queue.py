@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from typing import BinaryIO
 
 import numpy as np
@@ -135,7 +136,7 @@ def _free(item: SharedArray | LentArray) -> None:
         item.close()
 
 
-def _natural(least: int):
+def _natural(least: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             n = int(text)
@@ -158,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--count", type=_natural(0), required=True, help="how many arrays")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--hold", action="store_true", help="after the end message, wait until stdin closes")
-    g.add_argument("--pool", type=_natural(1), metavar="SLOTS", help="lend from a pool of SLOTS slots; stdin is the back channel")
+    g.add_argument(
+        "--pool", type=_natural(1), metavar="SLOTS", help="lend from a pool of SLOTS slots; stdin is the back channel"
+    )
     r = sub.add_parser("recv", help="receive arrays on stdin, print INDEX SUM for each and free it")
     g = r.add_mutually_exclusive_group()
     g.add_argument("--hold", action="store_true", help="keep every array until stdin closes")

@@ -175,10 +175,17 @@ def test_receivers_fail_alike_with_one_error_line(stream, code, message):
 
 @pytest.mark.parametrize(
     "words",
-    [["--shape", "x", "--count", "1"], ["--shape", "2", "--dtype", "U3", "--count", "1"], ["--shape", "2", "--dtype", "object", "--count", "1"]],
+    [
+        ["--shape", "x", "--count", "1"],
+        ["--shape", "2", "--dtype", "U3", "--count", "1"],
+        ["--shape", "2", "--dtype", "object", "--count", "1"],
+    ],
 )
 def test_senders_refuse_bad_words_alike_before_writing_anything(words):
-    outs = {end: subprocess.run(command(end, "send", *words), capture_output=True, timeout=30) for end in ("package", "rust")}
+    outs = {
+        end: subprocess.run(command(end, "send", *words), capture_output=True, timeout=30)
+        for end in ("package", "rust")
+    }
     assert {o.returncode for o in outs.values()} == {2}
     assert {o.stdout for o in outs.values()} == {b""}
     assert outs["package"].stderr == outs["rust"].stderr

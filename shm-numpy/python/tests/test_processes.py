@@ -105,9 +105,7 @@ def test_the_resource_tracker_is_never_told_of_a_segment(method, tmp_path):
     script = tmp_path / "probe.py"
     script.write_text(RESOURCE_TRACKER_PROBE)
     env = dict(__import__("os").environ, PYTHONPATH=str(_targets.__file__.rsplit("/", 1)[0]))
-    out = subprocess.run(
-        [sys.executable, str(script), method], capture_output=True, text=True, timeout=120, env=env
-    )
+    out = subprocess.run([sys.executable, str(script), method], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
