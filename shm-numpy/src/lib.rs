@@ -13,6 +13,7 @@
 //! - [`kinds`]: each library error kind's Python exception class, `errno`
 //!   and exit code;
 //! - [`number`]: Python numbers as element values and back;
+//! - [`elements`]: filling and summing bytes at memory speed;
 //! - [`clean`]: the lines `clean` prints, as `shm-harness clean` prints them.
 //!
 //! `unsafe` is denied here as everywhere in the workspace, except in the
@@ -20,6 +21,7 @@
 //! (`python/view.rs`).
 
 pub mod clean;
+pub mod elements;
 pub mod kinds;
 pub mod number;
 

@@ -10,6 +10,7 @@ use super::errors::{OrRaise, invalid};
 use super::owners::ArrayOwner;
 use super::values::{array_protocol, np_dtype, py_number, scalar_of};
 use super::view;
+use crate::elements;
 
 /// An n-dimensional array in a named shared-memory segment.
 ///
@@ -232,7 +233,8 @@ impl PySharedArray {
     fn fill(&self, py: Python<'_>, value: Bound<'_, PyAny>) -> PyResult<()> {
         let value = scalar_of(&value)?;
         let owner = self.mapping()?.get();
-        py.detach(|| owner.with(|a| a.fill(value))).or_raise()
+        py.detach(|| owner.with(|a| fill_array(a, value)))
+            .or_raise()
     }
 
     /// The sum of the elements, computed without holding the GIL: an int
@@ -240,7 +242,9 @@ impl PySharedArray {
     /// float64), a complex for complex arrays.
     fn sum<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let owner = self.mapping()?.get();
-        let total = py.detach(|| owner.with(|a| a.sum())).or_raise()?;
+        let total = py
+            .detach(|| owner.with(|a| elements::sum(a.descriptor().dtype(), a.bytes())))
+            .or_raise()?;
         py_number(py, total)
     }
 
@@ -369,7 +373,7 @@ pub(crate) fn create_array(
         .detach(|| {
             let mut array = SharedArray::create_dtype(name, &shape, dtype)?;
             if let Some(value) = fill {
-                array.fill(value)?;
+                fill_array(&mut array, value)?;
             }
             Ok(array)
         })
@@ -394,6 +398,12 @@ pub(crate) fn attach_descriptor(
         }
     }
     PySharedArray::new(py, array)
+}
+
+/// Writes `value` into every element of `array`, at memory speed.
+fn fill_array(array: &mut SharedArray, value: shm_core::Scalar) -> shm_core::Result<()> {
+    let dtype = array.descriptor().dtype();
+    elements::fill(dtype, value, array.bytes_mut())
 }
 
 fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {

@@ -400,7 +400,7 @@ impl PyLentArray {
         let owner = self.owner.get();
         let dtype = self.descriptor.dtype();
         let total = py
-            .detach(|| shm_core::scalar::sum(dtype, owner.lent().bytes()?))
+            .detach(|| crate::elements::sum(dtype, owner.lent().bytes()?))
             .or_raise()?;
         py_number(py, total)
     }
