@@ -174,6 +174,7 @@ impl PySharedArray {
         array_protocol(self.array(py)?, dtype, copy)
     }
 
+    /// `a[key]`: numpy indexing of the view.
     fn __getitem__<'py>(
         &mut self,
         py: Python<'py>,
@@ -182,6 +183,7 @@ impl PySharedArray {
         self.array(py)?.get_item(key)
     }
 
+    /// `a[key] = value`: writes through the view, into the segment.
     fn __setitem__(
         &mut self,
         py: Python<'_>,
@@ -191,6 +193,7 @@ impl PySharedArray {
         self.array(py)?.set_item(key, value)
     }
 
+    /// The length of the first dimension (TypeError for a 0-d array).
     fn __len__(&self) -> PyResult<usize> {
         self.descriptor
             .shape()
@@ -199,6 +202,7 @@ impl PySharedArray {
             .ok_or_else(|| PyTypeError::new_err("len() of a 0-d array"))
     }
 
+    /// What the handle is, for people.
     fn __repr__(&self, py: Python<'_>) -> String {
         let shape = self
             .descriptor
@@ -320,6 +324,7 @@ impl PySharedArray {
             .or_raise()
     }
 
+    /// Returns this handle, for a `with` block.
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }

@@ -27,6 +27,7 @@ pub(crate) struct PyCleanVerdict {
 
 #[pymethods]
 impl PyCleanVerdict {
+    /// What the handle is, for people.
     fn __repr__(&self) -> String {
         format!(
             "CleanVerdict(name='{}', pid={}, verdict='{}')",

@@ -151,6 +151,7 @@ impl PyPool {
         self.owner = None;
     }
 
+    /// Returns this handle, for a `with` block.
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
@@ -166,6 +167,7 @@ impl PyPool {
         false
     }
 
+    /// What the handle is, for people.
     fn __repr__(&self) -> String {
         format!(
             "Pool(name='{}', slots={}, slot_bytes={}{})",
@@ -244,6 +246,7 @@ impl PyLoan {
         np_dtype(py, self.loan.descriptor().dtype())
     }
 
+    /// What the handle is, for people.
     fn __repr__(&self) -> String {
         let r = self.loan.pool_ref();
         format!(
@@ -298,10 +301,12 @@ impl PyPoolRef {
         self.0.generation
     }
 
+    /// A hash of the pool, slot and generation.
     fn __hash__(&self) -> u64 {
         self.0.id ^ self.0.slot.rotate_left(32) ^ self.0.generation.rotate_left(16)
     }
 
+    /// What the handle is, for people.
     fn __repr__(&self) -> String {
         format!(
             "PoolRef(id=0x{:016x}, slot={}, generation={})",

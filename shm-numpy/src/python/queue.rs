@@ -168,6 +168,7 @@ impl PySender {
         Ok(())
     }
 
+    /// Returns this handle, for a `with` block.
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
@@ -284,10 +285,12 @@ impl PyReceiver {
         })
     }
 
+    /// Iterates over the arrays until the end of the stream.
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
 
+    /// The next array (`get()`); StopIteration at the end.
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         self.get(py)
     }
@@ -311,6 +314,7 @@ impl PyReceiver {
         done.map_err(|e| pending.raise(e))
     }
 
+    /// Returns this handle, for a `with` block.
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
@@ -464,6 +468,7 @@ impl PyLentArray {
         array_protocol(self.array(py)?, dtype, copy)
     }
 
+    /// What the handle is, for people.
     fn __repr__(&self) -> String {
         format!(
             "LentArray(pool='{}', slot={}, generation={}, shape={:?}, dtype='{}'{})",
@@ -476,6 +481,7 @@ impl PyLentArray {
         )
     }
 
+    /// Returns this handle, for a `with` block.
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
