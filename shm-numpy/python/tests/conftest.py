@@ -112,16 +112,6 @@ def own_ledger(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def names():
-    """A set the test adds segment names to that no lease covers (made
-    without this package); whatever of them exists afterwards is removed."""
-    made: set[str] = set()
-    yield made
-    for name in made:
-        remove(name)
-
-
-@pytest.fixture
 def shm_harness():
     """The shm-harness binary, or the test is skipped."""
     path = harness()
