@@ -113,13 +113,14 @@ def test_every_dtype_both_ways_with_the_rust_end(dtype, shape, way):
     assert lines == expected(count, dims, dtype)
 
 
+@pytest.mark.parametrize("mode", ["move", "pool"])
 @pytest.mark.parametrize("sender", ENDS)
-def test_a_package_receiver_taking_fewer_frees_the_rest(sender):
-    send = ["send", "--shape", "8", "--count", "6"]
-    lines, (tx_code, _), (rx_code, rx_err) = run_pair(
-        command(sender, *send), command("package", "recv", "--take", "2"), pool=False
+def test_a_package_receiver_taking_fewer_frees_or_gives_back_the_rest(sender, mode):
+    send = ["send", "--shape", "8", "--count", "6"] + (["--pool", "2"] if mode == "pool" else [])
+    lines, (tx_code, tx_err), (rx_code, rx_err) = run_pair(
+        command(sender, *send), command("package", "recv", "--take", "2"), pool=mode == "pool"
     )
-    assert (tx_code, rx_code, rx_err) == (0, 0, "")
+    assert (tx_code, tx_err, rx_code, rx_err) == (0, "", 0, "")
     assert lines == expected(2, (8,), "float64")
 
 
