@@ -1,7 +1,7 @@
 //! The Python package `shm_ndarray`: numpy arrays in named shared memory,
 //! built on [`shm_core`] with PyO3 and the `numpy` crate.
 //!
-//! The extension module (`shm_ndarray._shm_ndarray`) lives in [`python`]
+//! The extension module (`shm_ndarray._shm_ndarray`) lives in `src/python/`
 //! and is compiled only with the `python` feature, which maturin turns on
 //! (`pyproject.toml`); without it this crate is plain Rust, so `cargo test
 //! --workspace` needs no Python. The Python side of the package (the
