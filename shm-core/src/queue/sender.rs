@@ -65,6 +65,24 @@ impl<W: Write> Sender<W> {
         Sender::start(out, key)
     }
 
+    /// A sender on a stream whose OS object the caller identified itself:
+    /// its `(device, inode)` and, for a regular file, its path, as
+    /// [`over`](Self::over) reads them from the stream. For callers that
+    /// hold the stream only as a descriptor number (a binding for another
+    /// language, which writes through that language's file object), so
+    /// `clean` still spares arrays in transit while any process holds the
+    /// stream.
+    pub fn identified(
+        out: W,
+        object: Option<(u64, u64)>,
+        path: Option<String>,
+    ) -> Result<Sender<W>> {
+        let mut key = StreamKey::unknown(&crate::name::generate()?);
+        key.object = object;
+        key.path = path;
+        Sender::start(out, key)
+    }
+
     fn start(mut out: W, key: StreamKey) -> Result<Sender<W>> {
         write_line(
             &mut out,

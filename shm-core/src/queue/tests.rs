@@ -326,3 +326,31 @@ fn clean_spares_arrays_in_transit_while_the_stream_is_held() {
     );
     drop(a);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stream_identified_by_its_caller_is_held_as_one_the_sender_read_itself() {
+    use std::io::BufReader;
+    use std::os::fd::AsFd;
+    let (read, write) = nix::unistd::pipe().unwrap();
+    let stat = nix::sys::stat::fstat(write.as_fd()).unwrap();
+    let object = Some((stat.st_dev, stat.st_ino));
+    let mut tx = Sender::identified(std::fs::File::from(write), object, None).unwrap();
+    let a = SharedArray::create(&[2], 1.0f32).unwrap();
+    let name = a.descriptor().name().unwrap().to_owned();
+    let _guard = Unlink(vec![name.clone()]);
+    tx.send(a).unwrap();
+    tx.finish().unwrap();
+    let lease = lease_of(&name).unwrap();
+    let key = lease.stream.expect("the lease names the stream");
+    assert_eq!((key.id.as_str(), key.object), (tx.stream(), object));
+    assert_eq!(
+        lease::reclaim(Some(&name), true).unwrap()[0].1,
+        lease::Verdict::HandedOver
+    );
+    let mut rx = Receiver::new(BufReader::new(std::fs::File::from(read))).unwrap();
+    assert_eq!(
+        rx.recv().unwrap().unwrap().view::<f32>().unwrap().sum(),
+        2.0
+    );
+}
