@@ -34,10 +34,11 @@ first_failure() {
     grep -m1 '"outcome":"failed"' "$1" | sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p" || true
 }
 
-# shm_entries: the segments in /dev/shm (where there is one), so that what
-# a mutant leaves behind is reported and removed: a leak is its bug, not
-# this machine's.
-shm_entries() { ls /dev/shm 2>/dev/null | sort || true; }
+# shm_entries: the segments the mutant peers name themselves (pypeer_...)
+# in /dev/shm, where there is one, so that what a mutant leaves behind is
+# reported and removed: a leak is its bug, not this machine's. (Segments
+# the runner names, it removes itself and fails the case.)
+shm_entries() { ls /dev/shm 2>/dev/null | grep '^pypeer_' | sort || true; }
 
 caught=0
 total=0

@@ -16,8 +16,9 @@
 #
 # Idempotent: a venv whose stamp matches the requirements file is left as
 # it is, without touching the network. Needs PyPI, and for SharedArray a C
-# compiler and the Python headers. On Windows SharedArray and posix-ipc
-# (POSIX-only) are left out. Runs on bash 3.2 (macOS's /bin/bash).
+# compiler and the Python headers; for shm_ndarray, this workspace's own
+# package, cargo. On Windows SharedArray, posix-ipc (POSIX-only) and
+# shm_ndarray are left out. Runs on bash 3.2 (macOS's /bin/bash).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -121,8 +122,28 @@ want=$(base_python -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1
     "$pins" "$windows $optional" | tr -d '\r')
 stamp=$venv/.shm-requirements.sha256
 
+# This workspace's own package, shm_ndarray (shm-numpy/, Linux and macOS),
+# built from the checkout into the venv every time (cargo makes that quick
+# when nothing changed), so its peer always runs the code of this checkout.
+install_package() {
+    if [ "$windows" = true ]; then
+        return 0
+    fi
+    if ! command -v cargo >/dev/null 2>&1; then
+        log "warning: no cargo: shm_ndarray is not built, and its peer will be unavailable"
+        return 0
+    fi
+    local wheels=$venv/.wheels
+    rm -rf "$wheels"
+    log "==> maturin build shm-numpy (shm_ndarray) into $venv"
+    (cd "$root" && "$python" -m maturin build --quiet --release -m shm-numpy/Cargo.toml -o "$wheels") >&2
+    "$python" -m pip install --quiet --force-reinstall --no-deps "$wheels"/shm_ndarray-*.whl
+    "$python" -c "import shm_ndarray"
+}
+
 if python=$(venv_python) && [ -f "$stamp" ] && [ "$(tr -d '\r' <"$stamp")" = "$want" ] \
     && "$python" -c "import $modules" 2>/dev/null; then
+    install_package
     print_python "$python"
     exit 0
 fi
@@ -152,4 +173,5 @@ if [ -n "$optional" ]; then
 fi
 
 printf '%s\n' "$want" >"$stamp"
+install_package
 print_python "$python"

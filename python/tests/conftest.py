@@ -27,6 +27,7 @@ import shm_peer_kit as kit  # noqa: E402
 
 PEER = ROOT / "fixtures" / "python" / "peer.py"
 SHAREDARRAY_PEER = ROOT / "fixtures" / "python" / "sharedarray_peer.py"
+SHM_NDARRAY_PEER = ROOT / "fixtures" / "python" / "shm_ndarray_peer.py"
 POSIX_IPC_PEER = ROOT / "examples" / "posix_ipc_peer" / "peer.py"
 POSIX = os.name == "posix"
 

@@ -12,7 +12,7 @@ import tomllib
 import pytest
 
 import shm_peer_kit as kit
-from conftest import HERE, PEER, POSIX_IPC_PEER, ROOT, SHAREDARRAY_PEER
+from conftest import HERE, PEER, POSIX_IPC_PEER, ROOT, SHAREDARRAY_PEER, SHM_NDARRAY_PEER
 from shm_peer_kit.manifest import libraries_in, manifest_for_script, manifest_toml
 
 #: The keys the schema accepts (it refuses any other), from its example.
@@ -24,7 +24,10 @@ def _library(script, name: str) -> type[kit.Library]:
     return found
 
 
-@pytest.mark.parametrize(("script", "name"), [(PEER, "python"), (PEER, "wetlands"), (SHAREDARRAY_PEER, "sharedarray")])
+@pytest.mark.parametrize(
+    ("script", "name"),
+    [(PEER, "python"), (PEER, "wetlands"), (SHAREDARRAY_PEER, "sharedarray"), (SHM_NDARRAY_PEER, "shm_ndarray")],
+)
 def test_built_in_manifests_are_the_capabilities(script, name: str) -> None:
     made = tomllib.loads(manifest_toml(_library(script, name).capabilities, script.name, "{scripts}"))
     with open(ROOT / "fixtures" / "peers" / f"{name}.toml", "rb") as f:

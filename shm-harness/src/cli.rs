@@ -126,7 +126,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
     /// Peers to run against: rust (default), python, wetlands, sharedarray,
-    /// shared_memory, all (repeatable).
+    /// shm_ndarray, shared_memory, all (repeatable).
     #[arg(long = "peer", value_name = "NAME")]
     pub peers: Vec<String>,
     /// Run against the peer this manifest describes, on both sides of every
@@ -196,7 +196,7 @@ pub struct MatrixArgs {
 #[command(group = clap::ArgGroup::new("which").required(true).args(["peer", "peer_manifest"]))]
 pub struct PropArgs {
     /// The built-in peer to test: cli, python, wetlands, sharedarray,
-    /// shared_memory.
+    /// shm_ndarray, shared_memory.
     #[arg(long, value_name = "NAME")]
     pub peer: Option<String>,
     /// Test the peer this manifest describes (schema: `shm-harness schema manifest`).
@@ -234,7 +234,7 @@ pub struct PropArgs {
 #[command(group = clap::ArgGroup::new("which").args(["peer", "peer_manifest"]))]
 pub struct CheckPeerArgs {
     /// The built-in peer to check: cli, python, wetlands, sharedarray,
-    /// shared_memory.
+    /// shm_ndarray, shared_memory.
     #[arg(long, value_name = "NAME")]
     pub peer: Option<String>,
     /// Check the peer this manifest describes (`shm-harness schema manifest`).

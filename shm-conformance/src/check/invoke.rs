@@ -64,6 +64,9 @@ pub(super) struct Peer<'a> {
     pub(super) spec: &'a PeerSpec,
     pub(super) launcher: &'a mut Launcher,
     pub(super) timeout: Duration,
+    /// Every segment name a `create` of it printed, so that what a broken
+    /// peer leaves is found and removed after the check.
+    pub(super) printed: Vec<String>,
 }
 
 impl Peer<'_> {
@@ -94,11 +97,23 @@ impl Peer<'_> {
             p.kill();
             format!("{} did not end in {:?}", args.join(" "), self.timeout)
         })?;
+        if args.first() == Some(&"create") {
+            self.remember(&stdout);
+        }
         Ok(Output {
             exit,
             stdout,
             stderr: p.stderr(),
         })
+    }
+
+    /// Notes the segment names in `printed`, whatever form its lines have.
+    fn remember(&mut self, printed: &str) {
+        let names = printed
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| name_in(&v).map(str::to_owned));
+        self.printed.extend(names);
     }
 
     /// Starts a held `PEER create ARGS` and reads its descriptor line.
@@ -111,9 +126,11 @@ impl Peer<'_> {
             .map_err(|e| format!("cannot start the peer: {e}"))?;
         match process.read_line(self.deadline()) {
             Ok(Some(line)) => Ok(Held {
-                name: serde_json::from_str::<serde_json::Value>(&line)
-                    .ok()
-                    .and_then(|v| name_in(&v).map(str::to_owned)),
+                name: {
+                    let before = self.printed.len();
+                    self.remember(&line);
+                    self.printed.get(before).cloned()
+                },
                 process,
                 line,
                 timeout: self.timeout,

@@ -222,11 +222,13 @@ pub fn check_peer<E>(
                         spec,
                         launcher,
                         timeout,
+                        printed: Vec::new(),
                     },
                     dir: dir.path(),
                     made: Vec::new(),
                 };
                 let verdict = (check.run)(&mut ctx);
+                ctx.made.append(&mut ctx.peer.printed);
                 let left = left_behind(&ctx.made);
                 match (verdict, left) {
                     (v, None) => v,

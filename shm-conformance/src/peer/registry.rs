@@ -14,6 +14,7 @@
 //! | `python` | `fixtures/python/peer.py`: CPython's `multiprocessing.shared_memory` and numpy |
 //! | `wetlands` | the same script with `--codec wetlands`: Wetlands 2.6's own codec |
 //! | `sharedarray` | `fixtures/python/sharedarray_peer.py`: SharedArray 3.2 (Linux, macOS) |
+//! | `shm_ndarray` | `fixtures/python/shm_ndarray_peer.py`: this workspace's Python package (Linux, macOS) |
 //! | `shared_memory` | `shared_memory_peer`, built beside this binary: the `shared_memory` crate 0.12 |
 //!
 //! The Python scripts are embedded too and written to a private temporary
@@ -49,6 +50,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../fixtures/peers/sharedarray.toml"),
     ),
     (
+        "shm_ndarray.toml",
+        include_str!("../../../fixtures/peers/shm_ndarray.toml"),
+    ),
+    (
         "shared_memory.toml",
         include_str!("../../../fixtures/peers/shared_memory.toml"),
     ),
@@ -62,6 +67,10 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "sharedarray_peer.py",
         include_str!("../../../fixtures/python/sharedarray_peer.py"),
+    ),
+    (
+        "shm_ndarray_peer.py",
+        include_str!("../../../fixtures/python/shm_ndarray_peer.py"),
     ),
     (
         "shm_queue.py",
@@ -132,6 +141,7 @@ pub const KNOWN: &[&str] = &[
     "python",
     "wetlands",
     "sharedarray",
+    "shm_ndarray",
     "shared_memory",
 ];
 

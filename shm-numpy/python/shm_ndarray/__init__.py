@@ -70,6 +70,13 @@ from ._shm_ndarray import (
 )
 
 
+def unlink(name: str) -> None:
+    """Removes the segment ``name`` (a leading ``/`` is accepted) and its
+    lease, whoever made it: ``shm_unlink`` where the OS has it. Mappings of
+    it stay valid until closed. ``NotFoundError`` when there is none."""
+    _shm_ndarray.unlink(name.removeprefix("/"))
+
+
 def clean(dry_run: bool = False) -> list[CleanVerdict]:
     """Reclaims the segments whose holder died, as ``shm-harness clean`` does:
     decides every lease of the ledger (``holder-alive``, ``handed-over``,
@@ -116,5 +123,6 @@ __all__ = [
     "full",
     "ndarray",
     "read_release",
+    "unlink",
     "zeros",
 ]

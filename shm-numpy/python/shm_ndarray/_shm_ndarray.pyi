@@ -287,6 +287,9 @@ class CleanVerdict:
 def read_release(back: BinaryIO) -> PoolRef | None:
     """One release from a back channel, or None at its end."""
 
+def unlink(name: str) -> None:
+    """Removes the segment ``name`` and its lease; NotFoundError if none."""
+
 def clean(dry_run: bool = False) -> list[CleanVerdict]:
     """Decides every lease and reclaims the segments of dead holders."""
 

@@ -405,6 +405,15 @@ pub(crate) fn attach_descriptor(
     PySharedArray::new(py, array)
 }
 
+/// `unlink(name)`: removes the segment `name` and its lease, whoever made
+/// it (`shm_core::lease::unlink`); mappings stay valid. `NotFoundError`
+/// when there is none.
+#[pyfunction]
+#[pyo3(name = "unlink")]
+pub(crate) fn unlink_name(py: Python<'_>, name: &str) -> PyResult<()> {
+    py.detach(|| shm_core::lease::unlink(name)).or_raise()
+}
+
 /// Writes `value` into every element of `array`, at memory speed.
 fn fill_array(array: &mut SharedArray, value: shm_core::Scalar) -> shm_core::Result<()> {
     let dtype = array.descriptor().dtype();

@@ -36,7 +36,7 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _shm_ndarray {
     #[pymodule_export]
-    use super::array::{PySharedArray, attach_descriptor, create_array};
+    use super::array::{PySharedArray, attach_descriptor, create_array, unlink_name};
     #[pymodule_export]
     use super::clean::{PyCleanVerdict, clean, clean_summary};
     #[pymodule_export]
