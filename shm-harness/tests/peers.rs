@@ -18,7 +18,13 @@ use std::sync::{Arc, OnceLock};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::Value;
 
-const PEERS: &[&str] = &["python", "wetlands", "sharedarray", "shm_ndarray", "shared_memory"];
+const PEERS: &[&str] = &[
+    "python",
+    "wetlands",
+    "sharedarray",
+    "shm_ndarray",
+    "shared_memory",
+];
 
 /// The cases run against every peer here: the descriptor, lifecycle and
 /// byte-order contract and every dtype's bits in both directions. The whole

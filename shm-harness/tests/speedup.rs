@@ -51,6 +51,9 @@ fn check_shape(report: &Value) -> bool {
         "python_copied_s",
         "python_iceoryx2_event_s",
         "python_iceoryx2_poll_s",
+        "python_package_descriptor_s",
+        "python_package_pool_s",
+        "python_package_queue_s",
         "python_queue_s",
         "python_shared_s",
         "queue_s",
@@ -95,10 +98,16 @@ fn check_shape(report: &Value) -> bool {
     } else {
         assert!(w["python"].is_null() && w["python_note"].is_string(), "{w}");
     }
-    // Each group of iceoryx2 rows: all numbers and a version or path, or
-    // all null and a reason.
-    for (prefix, about) in [("", "iceoryx2"), ("python_", "python_iceoryx2")] {
-        let rows = ["iceoryx2_event_s", "iceoryx2_poll_s"].map(|k| format!("{prefix}{k}"));
+    // Each group of iceoryx2 or shm_ndarray rows: all numbers and a version
+    // or path, or all null and a reason.
+    let iceoryx2 = &["iceoryx2_event_s", "iceoryx2_poll_s"][..];
+    let package = &["package_descriptor_s", "package_queue_s", "package_pool_s"][..];
+    for (rows, prefix, about) in [
+        (iceoryx2, "", "iceoryx2"),
+        (iceoryx2, "python_", "python_iceoryx2"),
+        (package, "python_", "python_package"),
+    ] {
+        let rows: Vec<String> = rows.iter().map(|k| format!("{prefix}{k}")).collect();
         let measured = !h[&rows[0]].is_null();
         for v in rows.iter().flat_map(|k| [&h[k], &e[k]]) {
             if measured {
@@ -220,6 +229,14 @@ fn auto_python_gives_figures_or_a_reason() {
             "under CI=true the CPython rows must be there: {}; stderr: {err}",
             report["workload"]["python_note"]
         );
+        // ci/python-env.sh builds shm_ndarray into the venv where it exists.
+        if cfg!(unix) {
+            assert!(
+                report["workload"]["python_package"].is_string(),
+                "under CI=true the shm_ndarray rows must be there: {}",
+                report["workload"]["python_package_note"]
+            );
+        }
     }
     assert_eq!(code, 0, "stderr: {err}");
 }

@@ -53,6 +53,12 @@ pub(super) struct PythonFigures {
     /// Why they were not.
     #[serde(default)]
     pub(super) iceoryx2_note: Option<String>,
+    /// The shm_ndarray package's version, when its rows were measured.
+    #[serde(default)]
+    pub(super) package: Option<String>,
+    /// Why they were not.
+    #[serde(default)]
+    pub(super) package_note: Option<String>,
 }
 
 /// Copied, shared and queued medians of one workload.
@@ -70,6 +76,15 @@ pub(super) struct Pair {
     /// Published through iceoryx2, the consumer busy-polling.
     #[serde(default)]
     pub(super) iceoryx2_poll_s: Option<f64>,
+    /// shm_ndarray arrays pickled (their descriptor) through the Queue.
+    #[serde(default)]
+    pub(super) package_descriptor_s: Option<f64>,
+    /// Moved on shm_ndarray's queue.
+    #[serde(default)]
+    pub(super) package_queue_s: Option<f64>,
+    /// Lent from shm_ndarray's pool.
+    #[serde(default)]
+    pub(super) package_pool_s: Option<f64>,
 }
 
 /// Finds the interpreter `--python` asks for: `off` (none), `auto`
@@ -136,7 +151,8 @@ pub(super) fn measure(py: &Python, w: &Workload) -> Result<PythonFigures, String
         .arg("--handover")
         .arg("--queue")
         .arg(dir.path())
-        .arg("--iceoryx2");
+        .arg("--iceoryx2")
+        .arg("--package");
     let out = run(cmd, RUN_TIMEOUT).map_err(|e| format!("speedup.py: {e}"))?;
     if !out.success {
         return Err(format!("speedup.py failed: {}", last_line(&out.stderr)));

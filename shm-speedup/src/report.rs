@@ -44,6 +44,8 @@ struct JsonWorkload<'a> {
     iceoryx2_note: Option<String>,
     python_iceoryx2: Option<String>,
     python_iceoryx2_note: Option<String>,
+    python_package: Option<String>,
+    python_package_note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -54,11 +56,8 @@ struct JsonHandoff {
     pool_s: f64,
     iceoryx2_event_s: Option<f64>,
     iceoryx2_poll_s: Option<f64>,
-    python_copied_s: Option<f64>,
-    python_shared_s: Option<f64>,
-    python_queue_s: Option<f64>,
-    python_iceoryx2_event_s: Option<f64>,
-    python_iceoryx2_poll_s: Option<f64>,
+    #[serde(flatten)]
+    python: JsonPython,
 }
 
 #[derive(Serialize)]
@@ -70,11 +69,36 @@ struct JsonEndToEnd {
     in_process_floor_s: f64,
     iceoryx2_event_s: Option<f64>,
     iceoryx2_poll_s: Option<f64>,
+    #[serde(flatten)]
+    python: JsonPython,
+}
+
+/// CPython's columns of one workload, `None` where not measured.
+#[derive(Serialize)]
+struct JsonPython {
     python_copied_s: Option<f64>,
     python_shared_s: Option<f64>,
     python_queue_s: Option<f64>,
     python_iceoryx2_event_s: Option<f64>,
     python_iceoryx2_poll_s: Option<f64>,
+    python_package_descriptor_s: Option<f64>,
+    python_package_queue_s: Option<f64>,
+    python_package_pool_s: Option<f64>,
+}
+
+impl JsonPython {
+    fn of(pair: Option<&Pair>) -> JsonPython {
+        JsonPython {
+            python_copied_s: pair.map(|p| p.copied_s),
+            python_shared_s: pair.map(|p| p.shared_s),
+            python_queue_s: pair.map(|p| p.queue_s),
+            python_iceoryx2_event_s: pair.and_then(|p| p.iceoryx2_event_s),
+            python_iceoryx2_poll_s: pair.and_then(|p| p.iceoryx2_poll_s),
+            python_package_descriptor_s: pair.and_then(|p| p.package_descriptor_s),
+            python_package_queue_s: pair.and_then(|p| p.package_queue_s),
+            python_package_pool_s: pair.and_then(|p| p.package_pool_s),
+        }
+    }
 }
 
 impl Report<'_> {
@@ -105,6 +129,18 @@ impl Report<'_> {
         }
     }
 
+    /// The shm_ndarray package's version, or why its rows are missing.
+    fn package_about(&self) -> Result<String, String> {
+        match &self.python {
+            Ok((_, f)) => match (&f.package, &f.package_note) {
+                (Some(v), _) => Ok(v.clone()),
+                (None, Some(why)) => Err(why.clone()),
+                (None, None) => Err("speedup.py measured no shm_ndarray rows".into()),
+            },
+            Err(_) => Err("no Python".into()),
+        }
+    }
+
     fn python_about(&self) -> Result<String, String> {
         match &self.python {
             Ok((p, f)) => Ok(format!(
@@ -124,6 +160,7 @@ impl Report<'_> {
         let about = self.python_about();
         let ice_about = self.iceoryx_about();
         let py_ice_about = self.python_iceoryx_about();
+        let package_about = self.package_about();
         let json = Json {
             workload: JsonWorkload {
                 arrays: w.arrays,
@@ -141,6 +178,8 @@ impl Report<'_> {
                 iceoryx2_note: ice_about.err(),
                 python_iceoryx2: py_ice_about.clone().ok(),
                 python_iceoryx2_note: py_ice_about.err(),
+                python_package: package_about.clone().ok(),
+                python_package_note: package_about.err(),
             },
             handoff: JsonHandoff {
                 copied_s: r.handoff_copied,
@@ -149,11 +188,7 @@ impl Report<'_> {
                 pool_s: r.handoff_pool,
                 iceoryx2_event_s: ice.map(|i| i.event.handoff_s),
                 iceoryx2_poll_s: ice.map(|i| i.poll.handoff_s),
-                python_copied_s: py.map(|p| p.handoff.copied_s),
-                python_shared_s: py.map(|p| p.handoff.shared_s),
-                python_queue_s: py.map(|p| p.handoff.queue_s),
-                python_iceoryx2_event_s: py.and_then(|p| p.handoff.iceoryx2_event_s),
-                python_iceoryx2_poll_s: py.and_then(|p| p.handoff.iceoryx2_poll_s),
+                python: JsonPython::of(py.map(|p| &p.handoff)),
             },
             end_to_end: JsonEndToEnd {
                 copied_s: r.end_to_end_copied,
@@ -163,11 +198,7 @@ impl Report<'_> {
                 in_process_floor_s: r.in_process_floor,
                 iceoryx2_event_s: ice.map(|i| i.event.end_to_end_s),
                 iceoryx2_poll_s: ice.map(|i| i.poll.end_to_end_s),
-                python_copied_s: py.map(|p| p.end_to_end.copied_s),
-                python_shared_s: py.map(|p| p.end_to_end.shared_s),
-                python_queue_s: py.map(|p| p.end_to_end.queue_s),
-                python_iceoryx2_event_s: py.and_then(|p| p.end_to_end.iceoryx2_event_s),
-                python_iceoryx2_poll_s: py.and_then(|p| p.end_to_end.iceoryx2_poll_s),
+                python: JsonPython::of(py.map(|p| &p.end_to_end)),
             },
         };
         serde_json::to_string(&json).expect("the report serialises")
@@ -221,6 +252,15 @@ impl Report<'_> {
             }
             Err(why) => {
                 let _ = writeln!(out, "iceoryx2 (Python): no figures: {why}");
+            }
+        }
+
+        match self.package_about() {
+            Ok(version) => {
+                let _ = writeln!(out, "shm_ndarray (Python): package {version}");
+            }
+            Err(why) => {
+                let _ = writeln!(out, "shm_ndarray (Python): no figures: {why}");
             }
         }
 
@@ -279,6 +319,9 @@ impl Report<'_> {
             );
         }
         let _ = writeln!(out, "{line}.");
+        if let Some(line) = py.and_then(|p| package_targets(&p.handoff)) {
+            let _ = writeln!(out, "{line}.");
+        }
         if let Some(i) = ice {
             let _ = writeln!(
                 out,
@@ -318,7 +361,49 @@ fn python_rows(pair: Option<&Pair>) -> Vec<Row> {
         pair.and_then(|p| p.iceoryx2_event_s),
         pair.and_then(|p| p.iceoryx2_poll_s),
     ));
+    rows.extend([
+        (
+            "Python",
+            "shm_ndarray by descriptor",
+            pair.and_then(|p| p.package_descriptor_s),
+        ),
+        (
+            "Python",
+            "shm_ndarray queue",
+            pair.and_then(|p| p.package_queue_s),
+        ),
+        (
+            "Python",
+            "shm_ndarray pool",
+            pair.and_then(|p| p.package_pool_s),
+        ),
+    ]);
     rows
+}
+
+/// shm_ndarray's two targets for the Python hand-off, with what was
+/// measured: its pool at most iceoryx2's Python event-driven time, and at
+/// least 10x faster than CPython's `shared_memory` by name.
+fn package_targets(p: &Pair) -> Option<String> {
+    let pool = p.package_pool_s?;
+    let mut line = format!(
+        "shm_ndarray's pool hand-off is {} faster than CPython's shared_memory by name (target: at least 10x: {})",
+        ratio(p.shared_s / pool),
+        if p.shared_s / pool >= 10.0 {
+            "met"
+        } else {
+            "missed"
+        }
+    );
+    if let Some(ice) = p.iceoryx2_event_s {
+        let _ = write!(
+            line,
+            ",\nand takes {} of iceoryx2's Python event-driven time (target: at most 1.0x: {})",
+            ratio(pool / ice),
+            if pool <= ice { "met" } else { "missed" }
+        );
+    }
+    Some(line)
 }
 
 /// Rows of `(language, how, seconds)` with a ratio column against `base`.
