@@ -38,7 +38,12 @@ first_failure() {
 # in /dev/shm, where there is one, so that what a mutant leaves behind is
 # reported and removed: a leak is its bug, not this machine's. (Segments
 # the runner names, it removes itself and fails the case.)
-shm_entries() { ls /dev/shm 2>/dev/null | grep '^pypeer_' | sort || true; }
+shm_entries() {
+    local f
+    for f in /dev/shm/pypeer_*; do
+        if [ -e "$f" ]; then echo "${f#/dev/shm/}"; fi
+    done
+}
 
 caught=0
 total=0

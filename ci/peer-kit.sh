@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Python peer kit (python/shm_peer_kit): its tests (pytest, with the
-# reference peer beside them), then its worked example for posix_ipc through
-# the whole catalogue, and the example's deliberately broken copy, which must
-# fail a case.
+# reference peer beside them), the Python fixtures' own tests (the queue
+# twin's and speedup.py's Windows paths as far as Linux allows, and every
+# start method: fixtures/python/tests), then the kit's worked example for
+# posix_ipc through the whole catalogue, and the example's deliberately
+# broken copy, which must fail a case.
 #
 #   ci/peer-kit.sh [PYTHON]     default: $SHM_HARNESS_PYTHON, then python3
 #
@@ -30,6 +32,9 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 
 echo "==> pytest python/tests (reference: $bin)"
 (cd python && SHM_HARNESS=$bin SHM_HARNESS_REQUIRE=1 "$python" -m pytest -q -p no:cacheprovider tests)
+
+echo "==> pytest fixtures/python/tests"
+"$python" -m pytest -q -p no:cacheprovider fixtures/python/tests
 
 example=examples/posix_ipc_peer
 echo "==> shm-harness run --peer-manifest $example/posix_ipc.toml"

@@ -6,7 +6,9 @@
 #
 # Steps (each a function below, reported in a table at the end):
 #   packages   apt-get installs what is missing (rustc-web, cargo-web,
-#              rust-web-src, gcc-mingw-w64-x86-64, wine64)
+#              rust-web-src, rust-web-clippy, gcc-mingw-w64-x86-64, wine64)
+#   clippy     cargo clippy -D warnings over the workspace for the Windows
+#              target (every crate but the Unix-only benches), all targets
 #   build      shm-core's and the runner's test executables, shm-harness.exe
 #              and shared_memory_peer.exe, with -Zbuild-std (no prebuilt
 #              Windows std can be had here)
@@ -39,7 +41,7 @@ cd "$ROOT"
 CATALOGUE=${SHM_WINE_CATALOGUE:-1}
 
 TARGET=x86_64-pc-windows-gnu
-PACKAGES="rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 wine64"
+PACKAGES="rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 wine64"
 WINE=/usr/lib/wine/wine64
 WINESERVER=/usr/lib/wine/wineserver
 
@@ -125,6 +127,14 @@ test_exes() {
     # Test executables only: the log also names the binaries they run.
     grep '"test":true},"features"' "$1" | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' >"$2"
     [ -s "$2" ] || check_fail "cargo named no test executables in $1"
+}
+
+step_clippy() {
+    # Debian's cargo-clippy, found by path: a rustup proxy earlier on PATH
+    # would run rustup's clippy, which has no Windows std here.
+    CARGO=$CARGO /usr/bin/cargo-clippy clippy --workspace --exclude benches --all-targets \
+        "${BUILD_STD[@]}" -- -D warnings
+    log "  clippy: no warnings for $TARGET"
 }
 
 step_build() {
@@ -352,6 +362,7 @@ trap cleanup EXIT
 mkdir -p "$LOGS"
 T0=$(date +%s)
 run_step packages
+run_step clippy packages
 run_step build packages
 run_step shim build
 run_step prefix shim

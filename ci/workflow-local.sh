@@ -2,12 +2,14 @@
 # Runs the Linux jobs of .github/workflows/ci.yml here, step by step, the way
 # a fresh ubuntu-latest runner would, and prints a per-step summary.
 #
-#   ci/workflow-local.sh [--job NAME]... [--rev REV] [--workflow FILE]
-#                        [--pass-env NAME]... [--keep]
+#   ci/workflow-local.sh [--job NAME]... [--matrix KEY=VALUE]... [--rev REV]
+#                        [--workflow FILE] [--pass-env NAME]... [--keep]
 #
 #   --job NAME       run this job only (repeatable); default: every job whose
 #                    runs-on is ubuntu-latest, for matrix jobs the matrix
 #                    entries that run there
+#   --matrix KEY=VALUE  only the matrix entries with this value (entries
+#                    without the key run); the others are listed as not run
 #   --rev REV        the commit to check out (default HEAD)
 #   --workflow FILE  default .github/workflows/ci.yml
 #   --pass-env NAME  hand this variable of the caller's environment to the

@@ -23,6 +23,8 @@ SHA = re.compile(r"^[0-9a-f]{40}$")
 # installs (the action's version branches take no `toolchain` input).
 RUST_TOOLCHAIN_ACTION = {
     "e081816240890017053eacbb1bdf337761dc5582": "1.95.0",  # branch 1.95.0
+    "c93f4f9c67595668add93d3d6895795ce52d8c2d": "1.85.0",  # branch 1.85.0
+    "193d6aa1dbbc28bd2c0a6b0e327cfdce68baaf6e": "1.89.0",  # branch 1.89.0
 }
 # A plain PATH, as on a fresh runner; the toolchain's bin comes first.
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -202,17 +204,33 @@ def condition(text, contexts, job_failed):
 
 
 def matrix_entries(job, job_id):
+    """The job's matrix entries, as GitHub expands them: the product of its
+    keys, less `exclude`, then each `include` added to every entry it does
+    not contradict (only new keys), or as an entry of its own."""
     strategy = job.get("strategy") or {}
     matrix = strategy.get("matrix")
     if not matrix:
         return [{}]
     if not isinstance(matrix, dict):
         raise Fail(f"job {job_id}: matrix given as an expression is not emulated")
-    for key in ("include", "exclude"):
-        if key in matrix:
-            raise Fail(f"job {job_id}: matrix {key} is not emulated")
-    keys = list(matrix)
-    return [dict(zip(keys, combo)) for combo in itertools.product(*(matrix[k] for k in keys))]
+    include, exclude = matrix.get("include") or [], matrix.get("exclude") or []
+    keys = [k for k in matrix if k not in ("include", "exclude")]
+    entries = [dict(zip(keys, combo)) for combo in itertools.product(*(matrix[k] for k in keys))] if keys else []
+    entries = [e for e in entries if not any(all(e.get(k) == v for k, v in x.items()) for x in exclude)]
+    for extra in include:
+        fits = [e for e in entries if all(e[k] == v for k, v in extra.items() if k in keys)]
+        if fits and not any(k in keys for k in extra if k not in keys):
+            for e in fits:
+                e.update({k: v for k, v in extra.items() if k not in keys})
+        else:
+            entries.append(dict(extra))
+    return entries or [{}]
+
+
+def matrix_wanted(matrix, wanted):
+    """Whether a matrix entry passes every `--matrix KEY=VALUE` given (an
+    entry without the key passes)."""
+    return all(str(matrix.get(k, v)) == v for k, v in wanted)
 
 
 def read_env_file(path):
@@ -575,6 +593,8 @@ def main():
     p.add_argument("--rev", default="HEAD")
     p.add_argument("--workflow", default=os.path.join(ROOT, ".github/workflows/ci.yml"))
     p.add_argument("--pass-env", action="append", default=[])
+    p.add_argument("--matrix", action="append", default=[], metavar="KEY=VALUE",
+                   help="run only the matrix entries with this value (entries without the key run)")
     p.add_argument("--keep", action="store_true")
     args = p.parse_args()
     home = os.path.expanduser("~")
@@ -599,13 +619,21 @@ def main():
         say("workflow-local: warning: the work tree has uncommitted changes; they are NOT in the checkout:")
         say("  " + dirty.replace("\n", "\n  "))
 
+    wanted = []
+    for w in args.matrix:
+        key, eq, value = w.partition("=")
+        if not eq:
+            raise Fail(f"--matrix {w!r}: expected KEY=VALUE")
+        wanted.append((key, value))
     plan, not_here = [], []
     for job_id in order_jobs(jobs, args.job or list(jobs)):
         job = jobs[job_id]
         for matrix in matrix_entries(job, job_id):
             j = Job(args, workflow, job_id, job, matrix, sha, f"refs/heads/{branch}")
             runs_on = substitute(job.get("runs-on"), j.contexts)
-            if runs_on == RUNNER:
+            if not matrix_wanted(matrix, wanted):
+                not_here.append(f"{j.name}: not run here (--matrix {' '.join(args.matrix)})")
+            elif runs_on == RUNNER:
                 plan.append(j)
             else:
                 not_here.append(f"{j.name}: runs on {runs_on}, not run here")

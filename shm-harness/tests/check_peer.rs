@@ -77,6 +77,7 @@ fn wrapper(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
 }
 
 /// The checks of `records` that failed.
+#[cfg(unix)]
 fn failed(records: &[Value]) -> Vec<&str> {
     records
         .iter()

@@ -310,6 +310,7 @@ pub(super) fn file_with(dir: &std::path::Path, name: &str, text: &str) -> Result
 
 /// Runs `cmd` (its stdin and stdout already set) to its end within
 /// `timeout`, killing it after; how it ended and its stderr.
+#[cfg(unix)]
 pub(super) fn run_raw(
     mut cmd: Command,
     timeout: Duration,

@@ -4,6 +4,7 @@
 //! Every wait on a child is bounded by a deadline: a child that hangs is
 //! killed, and one that dies is reported with how it ended and its stderr.
 
+#[cfg(unix)]
 use std::io::BufReader;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -193,11 +194,10 @@ impl Drop for ChildProc {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn a_spawned_child_is_waited_for_and_its_stderr_read() {
         let mut c = Command::new("sh");

@@ -4,7 +4,9 @@
 
 use std::process::Command;
 
+#[cfg(unix)]
 use shm_core::Error;
+#[cfg(unix)]
 use shm_protocol::exit::Kind;
 use shm_protocol::queue_ends::{Plan, RecvHow};
 

@@ -51,7 +51,7 @@ fn unlink_then_attach_is_not_found() {
 #[cfg(windows)]
 #[test]
 fn unlink_is_a_no_op_while_any_handle_is_open() {
-    assert!(!UNLINK_REMOVES_NAME);
+    const { assert!(!UNLINK_REMOVES_NAME) };
     let mut a = Segment::create_unique(8).unwrap();
     let name = a.name().to_owned();
     a.as_bytes_mut()[0] = 5;
