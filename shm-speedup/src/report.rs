@@ -119,11 +119,21 @@ impl Report<'_> {
 
     /// The Python iceoryx2 package's version, or why its rows are missing.
     fn python_iceoryx_about(&self) -> Result<String, String> {
+        self.python_package_about("iceoryx2", |f| (&f.iceoryx2, &f.iceoryx2_note))
+    }
+
+    /// The version of a package speedup.py measured (`version_note` picks
+    /// its two fields from the figures), or why its rows are missing.
+    fn python_package_about(
+        &self,
+        what: &str,
+        version_note: impl Fn(&PythonFigures) -> (&Option<String>, &Option<String>),
+    ) -> Result<String, String> {
         match &self.python {
-            Ok((_, f)) => match (&f.iceoryx2, &f.iceoryx2_note) {
+            Ok((_, f)) => match version_note(f) {
                 (Some(v), _) => Ok(v.clone()),
                 (None, Some(why)) => Err(why.clone()),
-                (None, None) => Err("speedup.py measured no iceoryx2 rows".into()),
+                (None, None) => Err(format!("speedup.py measured no {what} rows")),
             },
             Err(_) => Err("no Python".into()),
         }
@@ -131,14 +141,7 @@ impl Report<'_> {
 
     /// The shm_ndarray package's version, or why its rows are missing.
     fn package_about(&self) -> Result<String, String> {
-        match &self.python {
-            Ok((_, f)) => match (&f.package, &f.package_note) {
-                (Some(v), _) => Ok(v.clone()),
-                (None, Some(why)) => Err(why.clone()),
-                (None, None) => Err("speedup.py measured no shm_ndarray rows".into()),
-            },
-            Err(_) => Err("no Python".into()),
-        }
+        self.python_package_about("shm_ndarray", |f| (&f.package, &f.package_note))
     }
 
     fn python_about(&self) -> Result<String, String> {

@@ -10,7 +10,7 @@ use shm_conformance::report::{self, Summary};
 use shm_harness::cli::CheckPeerArgs;
 use shm_protocol::exit::{BAD_INPUT, CHECK_FAILED, fail};
 
-use super::run::{format, report_to};
+use super::run::{conclude, format, report_to};
 
 /// `shm-harness check-peer`.
 pub(super) fn check_peer(args: &CheckPeerArgs) -> ExitCode {
@@ -62,16 +62,5 @@ pub(super) fn check_peer(args: &CheckPeerArgs) -> ExitCode {
             report.case(&record)
         });
     drop(launcher);
-    let written = checked.and_then(|()| {
-        summary.duration = started.elapsed();
-        report.finish(&summary)
-    });
-    if let Err(e) = written {
-        return fail(BAD_INPUT, format!("cannot write the report: {e}"));
-    }
-    if summary.failed > 0 {
-        ExitCode::from(CHECK_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    }
+    conclude(checked, report.as_mut(), &mut summary, started)
 }

@@ -70,9 +70,21 @@ pub(super) fn run(args: &RunArgs) -> ExitCode {
     // The peers' `serve` processes kept between case runs, and the warm
     // interpreter.
     drop(procs);
+    conclude(ran, report.as_mut(), &mut summary, started)
+}
+
+/// Ends a report once every record of `ran` is in: the summary with the
+/// time taken, and the exit code (1 when a run failed, 2 when the report
+/// could not be written).
+pub(super) fn conclude(
+    ran: std::io::Result<()>,
+    report: &mut dyn shm_conformance::report::Report,
+    summary: &mut Summary,
+    started: Instant,
+) -> ExitCode {
     let written = ran.and_then(|()| {
         summary.duration = started.elapsed();
-        report.finish(&summary)
+        report.finish(summary)
     });
     if let Err(e) = written {
         return fail(BAD_INPUT, format!("cannot write the report: {e}"));
