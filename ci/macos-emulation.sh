@@ -22,6 +22,12 @@ if [ "$(uname -s)" != Linux ]; then
     exit 2
 fi
 python=${1:-${SHM_HARNESS_PYTHON:-python3}}
+# The Python peers are half of what runs here: without their packages each
+# would only be reported unavailable, and this script pass without them.
+if ! "$python" -c "import numpy, SharedArray, wetlands" 2>/dev/null; then
+    echo "ci/macos-emulation.sh: $python lacks the Python peers' packages; give the venv of ci/python-env.sh" >&2
+    exit 2
+fi
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg shm_emulate_macos"
 export CARGO_TARGET_DIR=${SHM_MACOS_TARGET_DIR:-$root/target/macos}
 bin=$CARGO_TARGET_DIR/debug
@@ -37,6 +43,23 @@ echo "==> cargo test --no-run (RUSTFLAGS='$RUSTFLAGS'), outside the emulation"
 cargo test --workspace --exclude benches --no-run --message-format=json \
     >"$logs/build.json"
 cargo build -p shm-harness --bins
+
+# shm_ndarray (shm-numpy/) is shm-core too: the venv's wheel was built for
+# Linux and checks exact sizes, which the emulation's 16 KiB pages break.
+# Its macOS build goes into a directory of its own, ahead of the venv's on
+# PYTHONPATH, for every Python process under the emulation.
+package_dir=$CARGO_TARGET_DIR/shm_ndarray
+checked_peers="cli python wetlands sharedarray shared_memory"
+rm -rf "$package_dir" "$CARGO_TARGET_DIR/wheels"
+if "$python" -c "import maturin, shm_ndarray" 2>/dev/null; then
+    echo "==> maturin build shm-numpy (RUSTFLAGS='$RUSTFLAGS'), ahead of the venv's shm_ndarray"
+    "$python" -m maturin build --quiet -m shm-numpy/Cargo.toml -o "$CARGO_TARGET_DIR/wheels" >&2
+    "$python" -m pip install --quiet --no-deps --target "$package_dir" "$CARGO_TARGET_DIR"/wheels/shm_ndarray-*.whl
+    export PYTHONPATH="$package_dir${PYTHONPATH:+:$PYTHONPATH}"
+    checked_peers="$checked_peers shm_ndarray"
+else
+    echo "==> no shm_ndarray (or maturin) in $python: its peer and rows stay as without the emulation"
+fi
 # Test executables only: the log also names the binaries they run.
 grep '"test":true},"features"' "$logs/build.json" |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' >"$logs/tests.txt"
@@ -70,7 +93,7 @@ c_manifest=$logs/c.toml
 printf 'name = "c"\nargv = ["%s"]\nserve = true\nforms = ["canonical", "wetlands"]\nunlink = true\n' \
     "$c_peer" >"$c_manifest"
 emulated "run --peer-manifest c" "$bin/shm-harness" run --peer-manifest "$c_manifest"
-for peer in cli python wetlands sharedarray shared_memory; do
+for peer in $checked_peers; do
     emulated "check-peer --peer $peer" "$bin/shm-harness" check-peer --peer "$peer" --python "$python"
 done
 emulated "check-peer c" "$bin/shm-harness" check-peer --peer-manifest "$c_manifest"
