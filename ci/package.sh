@@ -12,9 +12,9 @@
 #   3. checks that each embedding package holds every data file its crate
 #      reads, and nothing from outside it
 #   4. `cargo install --path shm-harness --locked` into a temporary root,
-#      then runs that shm-harness from an empty directory: `list` and `run
-#      --filter seed` need the catalogue it embeds, `schema manifest` the
-#      schema
+#      then runs that shm-harness from an empty directory
+#      (ci/check-installed.sh): `list` and `run --filter seed` need the
+#      catalogue it embeds, `schema manifest` the schema
 #
 #   ci/package.sh [--allow-dirty] [--keep]
 #
@@ -56,7 +56,7 @@ fi
 
 cleanup() {
     if [ "$keep" = 0 ]; then rm -rf shm-conformance/data shm-speedup/data; fi
-    rm -rf "${install_root:-}" "${elsewhere:-}"
+    rm -rf "${install_root:-}"
 }
 trap cleanup EXIT
 
@@ -129,30 +129,8 @@ done
 echo "==> cargo install --path shm-harness --locked, into a temporary root"
 install_root=$(mktemp -d "${TMPDIR:-/tmp}/shm-harness-install.XXXXXX")
 cargo install --quiet --locked --path shm-harness --root "$install_root"
-elsewhere=$(mktemp -d "${TMPDIR:-/tmp}/shm-harness-elsewhere.XXXXXX")
 bin=$install_root/bin/shm-harness
 
 echo "==> the installed shm-harness, from an empty directory outside the checkout"
-cd "$elsewhere"
-"$bin" --version
-"$bin" list >listed.txt
-echo "  list: $(wc -l <listed.txt | tr -d ' ') cases"
-# Every case of the workspace's catalogue is there ({dtype} names one case
-# per dtype).
-missing=""
-while IFS= read -r name; do
-    grep -qx "$(printf '%s' "$name" | sed 's/{dtype}/[a-z0-9]*/')" listed.txt || missing="$missing $name"
-done <<EOF
-$(sed -n 's/^name = "\(.*\)"$/\1/p' "$root"/fixtures/cases/*.toml)
-EOF
-if [ -n "$missing" ]; then
-    echo "the installed shm-harness lacks these cases of fixtures/cases:$missing" >&2
-    exit 1
-fi
-schema=$("$bin" schema manifest)
-grep -q '^argv' <<<"$schema" || {
-    echo "the installed shm-harness prints no manifest schema" >&2
-    exit 1
-}
-"$bin" run --filter seed </dev/null | tail -n 1
+bash ci/check-installed.sh "$bin"
 echo "package: the crates package and build alone, and the installed shm-harness runs"
