@@ -2,10 +2,11 @@
 # The Linux wheel of shm-harness, built as the release workflow builds it
 # and used as a user with no Rust toolchain uses it:
 #
-#   build     `maturin build --zig --compatibility manylinux2014` (zig from
-#             PyPI links against glibc 2.17, so the wheel installs on any
-#             Linux of the last decade); checks the tag and the binary's
-#             newest glibc symbol
+#   build     the sdist (`maturin sdist`), then from it alone, unpacked away
+#             from this checkout, the wheel: `maturin build --zig
+#             --compatibility manylinux2014` (zig from PyPI links against
+#             glibc 2.17, so the wheel installs on any Linux of the last
+#             decade); checks the tag and the binary's newest glibc symbol
 #   install   a fresh venv with the wheel, and numpy and posix-ipc at the
 #             pins of fixtures/python/requirements.txt
 #   toolless  from here on every command runs with a PATH of that venv alone
@@ -47,7 +48,7 @@ timed() {
 }
 
 rm -rf "$work"
-mkdir -p "$work/dist" "$work/home"
+mkdir -p "$work/sdist" "$work/dist" "$work/home"
 env_dir=$work/env
 example=$work/example
 # Every command of the checks runs through this: the venv's bin alone on
@@ -55,12 +56,21 @@ example=$work/example
 toolless() { env -i HOME="$work/home" LANG=C.UTF-8 PATH="$env_dir/bin" "$@"; }
 
 step_build() {
-    local tools wheel newest
+    local tools sdist tree wheel newest
     tools=$(bash ci/wheel-tools.sh)
-    PATH="$tools:$PATH" "$tools/maturin" build --zig --compatibility manylinux2014 --out "$work/dist"
+    PATH="$tools:$PATH" "$tools/maturin" sdist --out "$work/sdist"
+    sdist=$(ls "$work"/sdist/shm_harness-*.tar.gz)
+    tar -xzf "$sdist" -C "$work/sdist"
+    tree=${sdist%.tar.gz}
+    # The wheel is built from the sdist alone, away from this checkout, as
+    # pip builds it where no wheel fits. (Without --locked: the sdist's
+    # workspace has only the crates the wheel needs, and cargo drops the
+    # others from its Cargo.lock.)
+    (cd "$tree" && PATH="$tools:$PATH" CARGO_TARGET_DIR="$root/target/wheel-build" \
+        "$tools/maturin" build --zig --compatibility manylinux2014 --out "$work/dist")
     wheel=$(ls "$work"/dist/shm_harness-*.whl)
     case $wheel in
-        *-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl) echo "  $(basename "$wheel")" ;;
+        *-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl) echo "  $(basename "$wheel"), from $(basename "$sdist")" ;;
         *)
             echo "not a manylinux2014 x86_64 wheel: $wheel" >&2
             return 1
@@ -154,7 +164,7 @@ step_broken() {
     echo "  caught: exit 1, create-taken-name failed, seed-blog-write passed"
 }
 
-timed "build the manylinux2014 wheel with zig" step_build
+timed "the sdist, and from it the manylinux2014 wheel (zig)" step_build
 timed "a fresh venv: the wheel, numpy, posix-ipc" step_install
 timed "no Rust toolchain on the checks' PATH" step_toolless
 timed "the example peer imports the wheel's shm_peer_kit" step_kit

@@ -329,7 +329,7 @@ step_wheel() {
     ln -sf "$CARGO" "$cargo_bin/cargo"
     rm -rf "$CARGO_TARGET_DIR/wheel"
     PATH="$cargo_bin:$tools:$PATH" CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
-        "$tools/maturin" build --profile dev --target "$TARGET" --out "$CARGO_TARGET_DIR/wheel"
+        "$tools/maturin" build --locked --profile dev --target "$TARGET" --out "$CARGO_TARGET_DIR/wheel"
     wheel=$(ls "$CARGO_TARGET_DIR"/wheel/shm_harness-*.whl)
     case $wheel in
         *-py3-none-win_amd64.whl) check_ok "wheel: ${wheel##*/}" ;;
