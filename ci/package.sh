@@ -16,25 +16,23 @@
 #      (ci/check-installed.sh): `list` and `run --filter seed` need the
 #      catalogue it embeds, `schema manifest` the schema
 #
-#   ci/package.sh [--allow-dirty] [--keep]
+#   ci/package.sh [--keep]
 #
-# --allow-dirty packages uncommitted changes too (cargo is always told
-# --allow-dirty, because the data copies are not in git: this script
-# refuses a work tree with changes under the packaged paths unless given
-# it). --keep leaves the data copies in place, for `cargo publish
-# --workspace --allow-dirty` after a dry run that passed. Runs on bash 3.2.
+# cargo is told --allow-dirty, because the data copies are not in git; so
+# this script says which uncommitted changes under the packaged paths went
+# into the packages. --keep, to publish (`cargo publish --workspace
+# --allow-dirty` after a dry run that passed), leaves the data copies in
+# place, and refuses a work tree with such changes. Runs on bash 3.2.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-allow_dirty=0
 keep=0
 for arg in "$@"; do
     case $arg in
-        --allow-dirty) allow_dirty=1 ;;
         --keep) keep=1 ;;
         *)
-            echo "usage: ci/package.sh [--allow-dirty] [--keep]" >&2
+            echo "usage: ci/package.sh [--keep]" >&2
             exit 2
             ;;
     esac
@@ -48,10 +46,14 @@ speedup_data="fixtures/python/speedup.py fixtures/python/shm_queue.py"
 
 # shellcheck disable=SC2086 # the crates are words
 dirty=$(git status --porcelain -- Cargo.toml Cargo.lock fixtures python $crates)
-if [ -n "$dirty" ] && [ "$allow_dirty" = 0 ]; then
-    echo "uncommitted changes under the packaged paths (--allow-dirty packages them anyway):" >&2
+if [ -n "$dirty" ]; then
+    if [ "$keep" = 1 ]; then
+        echo "uncommitted changes under the packaged paths; commit them before publishing:" >&2
+        echo "$dirty" >&2
+        exit 1
+    fi
+    echo "warning: the packages hold these uncommitted changes:" >&2
     echo "$dirty" >&2
-    exit 1
 fi
 
 cleanup() {
