@@ -87,17 +87,12 @@ find_python() {
     die "no Python found (tried python3, python, py -3): set the python input"
 }
 
-# The workspace version: [workspace.package]'s version in Cargo.toml.
-own_version() {
-    sed -n '/^\[workspace\.package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' "$here/Cargo.toml"
-}
-
 install() {
     local how=${SHM_ACTION_INSTALL:-pypi} version=${SHM_ACTION_VERSION:-} spec python venv
     case $how in
         pypi)
-            [ -n "$version" ] || version=$(own_version)
-            [ -n "$version" ] || die "no version given and none in $here/Cargo.toml"
+            # This checkout's own version: the action's, at its ref.
+            [ -n "$version" ] || version=$(bash "$here/ci/version.sh")
             spec="shm-harness==$version"
             ;;
         source) spec=$(native "$here") ;;

@@ -91,7 +91,7 @@ cargo publish --workspace --dry-run --allow-dirty --locked 2>&1 | grep -v '^warn
 packaged=$(for c in $crates; do printf ' %s' "$c"; done)
 echo "  verified:$packaged (each built from its .crate alone)"
 
-version=$(sed -n '/^\[workspace\.package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' Cargo.toml)
+version=$(bash ci/version.sh)
 # contents CRATE: the files of its .crate, without the leading directory.
 contents() {
     tar -tzf "target/package/$1-$version.crate" | sed "s|^$1-$version/||" | sort
