@@ -205,8 +205,10 @@ def condition(text, contexts, job_failed):
 
 def matrix_entries(job, job_id):
     """The job's matrix entries, as GitHub expands them: the product of its
-    keys, less `exclude`, then each `include` added to every entry it does
-    not contradict (only new keys), or as an entry of its own."""
+    keys, less `exclude`, then each `include` added to every one of those
+    combinations it does not contradict (only new keys), or as an entry of
+    its own. An include never merges into an entry another include made:
+    an include-only matrix has one entry per include."""
     strategy = job.get("strategy") or {}
     matrix = strategy.get("matrix")
     if not matrix:
@@ -217,14 +219,14 @@ def matrix_entries(job, job_id):
     keys = [k for k in matrix if k not in ("include", "exclude")]
     entries = [dict(zip(keys, combo)) for combo in itertools.product(*(matrix[k] for k in keys))] if keys else []
     entries = [e for e in entries if not any(all(e.get(k) == v for k, v in x.items()) for x in exclude)]
+    added = []
     for extra in include:
         fits = [e for e in entries if all(e[k] == v for k, v in extra.items() if k in keys)]
-        if fits and not any(k in keys for k in extra if k not in keys):
-            for e in fits:
-                e.update({k: v for k, v in extra.items() if k not in keys})
-        else:
-            entries.append(dict(extra))
-    return entries or [{}]
+        for e in fits:
+            e.update({k: v for k, v in extra.items() if k not in keys})
+        if not fits:
+            added.append(dict(extra))
+    return entries + added or [{}]
 
 
 def matrix_wanted(matrix, wanted):
