@@ -25,6 +25,10 @@
 #              (on by default; SHM_WINE_CATALOGUE=0 skips it)
 #   sharedmem  the catalogue both ways against shared_memory_peer.exe (the
 #              shared_memory crate's Windows mappings)
+#   wheel      the Windows wheel (win_amd64) of shm-harness, built by maturin
+#              (ci/wheel-tools.sh) from the build step's artifacts, its
+#              scripts put where pip puts them, and its shm-harness.exe run:
+#              `list`, and `run --filter seed-blog-write`
 #
 # Environment: SHM_WINE_TARGET_DIR (default: target/windows in the repo),
 # SHM_WINE_PREFIX (default: wineprefix in that directory), SHM_WINE_CATALOGUE=0
@@ -311,6 +315,46 @@ step_sharedmem() {
     wine_run 900 "$BIN/shm-harness.exe" run --peer shared_memory --format human </dev/null
 }
 
+# The wheel a Windows user installs, made from this build: maturin with
+# Debian's cargo (first on PATH) and -Zbuild-std given as cargo's
+# CARGO_UNSTABLE_BUILD_STD, in the dev profile, so that it reuses what the
+# build step compiled (the release workflow builds the release wheels, with
+# MSVC, on Windows). pip would put the .data/scripts in Scripts\; no Windows
+# Python can be had here, so they are unpacked there by hand.
+step_wheel() {
+    local tools cargo_bin wheel scripts out
+    tools=$(bash ci/wheel-tools.sh)
+    cargo_bin=$CARGO_TARGET_DIR/wheel-cargo
+    mkdir -p "$cargo_bin"
+    ln -sf "$CARGO" "$cargo_bin/cargo"
+    rm -rf "$CARGO_TARGET_DIR/wheel"
+    PATH="$cargo_bin:$tools:$PATH" CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+        "$tools/maturin" build --locked --profile dev --target "$TARGET" --out "$CARGO_TARGET_DIR/wheel"
+    wheel=$(ls "$CARGO_TARGET_DIR"/wheel/shm_harness-*.whl)
+    case $wheel in
+        *-py3-none-win_amd64.whl) check_ok "wheel: ${wheel##*/}" ;;
+        *) check_fail "not a win_amd64 wheel: $wheel" ;;
+    esac
+    scripts=$CARGO_TARGET_DIR/wheel/Scripts
+    mkdir "$CARGO_TARGET_DIR/wheel/unpacked" "$scripts"
+    (cd "$CARGO_TARGET_DIR/wheel/unpacked" && python3 -m zipfile -e "$wheel" .)
+    [ -f "$CARGO_TARGET_DIR"/wheel/unpacked/shm_peer_kit/__init__.py ] || check_fail "no shm_peer_kit in the wheel"
+    cp "$CARGO_TARGET_DIR"/wheel/unpacked/shm_harness-*.data/scripts/*.exe "$scripts/"
+    cp "$CARGO_TARGET_DIR/bcryptprimitives.dll" "$scripts/"
+    check_ok "its scripts: $(cd "$scripts" && echo *.exe)"
+    out=$(wine_run 120 "$scripts/shm-harness.exe" list </dev/null | tr -d '\r')
+    if grep -qx seed-blog-write <<<"$out"; then
+        check_ok "shm-harness.exe list: $(wc -l <<<"$out" | tr -d ' ') cases"
+    else
+        check_fail "shm-harness.exe list has no seed-blog-write: $out"
+    fi
+    out=$(wine_run 300 "$scripts/shm-harness.exe" run --filter seed-blog-write </dev/null | tr -d '\r')
+    case $(tail -n 1 <<<"$out") in
+        "1 passed, 0 failed, 0 skipped") check_ok "shm-harness.exe run --filter seed-blog-write: $(tail -n 1 <<<"$out")" ;;
+        *) check_fail "shm-harness.exe run --filter seed-blog-write: $out" ;;
+    esac
+}
+
 # ---------------------------------------------------------------- main --
 
 report() { REPORT="$REPORT$(printf '%s' "$*")
@@ -375,6 +419,7 @@ else
     report "$(printf '%-10s skipped (SHM_WINE_CATALOGUE=0)' catalogue)"
 fi
 run_step sharedmem prefix
+run_step wheel prefix
 
 log ""
 log "==> windows-wine report ($TARGET under $("$WINE" --version 2>/dev/null || echo wine))"

@@ -42,7 +42,16 @@
 #     downloaded), setup-python (puts python3 and python on PATH: the
 #     machine's python3, which must not have numpy, as a fresh runner's has
 #     not; $WORKFLOW_LOCAL_PYTHON picks another), upload-artifact (checks the
-#     files exist and copies them beside the job). Any other action fails.
+#     files exist and copies them beside the job). Any other action fails,
+#     except a local one: `uses: ./PATH` runs the composite action in the
+#     checkout (PATH/action.yml) step by step, as the runner expands it:
+#     its inputs from `with:` and its defaults (an input it does not
+#     declare, or a required one missing, fails), `${{ inputs.x }}` and
+#     `github.action_path` in its expressions, its own `steps` context,
+#     GITHUB_ACTION_PATH and the calling step's env in its steps'
+#     environment, `shell:` required on its `run:` steps; its outputs'
+#     values become the calling step's outputs. Its steps are reported as
+#     N.1, N.2, ... under the step N that uses it.
 #
 # Exits 0 when every job run succeeded. Runs on bash 3.2.
 set -euo pipefail

@@ -205,8 +205,10 @@ def condition(text, contexts, job_failed):
 
 def matrix_entries(job, job_id):
     """The job's matrix entries, as GitHub expands them: the product of its
-    keys, less `exclude`, then each `include` added to every entry it does
-    not contradict (only new keys), or as an entry of its own."""
+    keys, less `exclude`, then each `include` added to every one of those
+    combinations it does not contradict (only new keys), or as an entry of
+    its own. An include never merges into an entry another include made:
+    an include-only matrix has one entry per include."""
     strategy = job.get("strategy") or {}
     matrix = strategy.get("matrix")
     if not matrix:
@@ -217,14 +219,14 @@ def matrix_entries(job, job_id):
     keys = [k for k in matrix if k not in ("include", "exclude")]
     entries = [dict(zip(keys, combo)) for combo in itertools.product(*(matrix[k] for k in keys))] if keys else []
     entries = [e for e in entries if not any(all(e.get(k) == v for k, v in x.items()) for x in exclude)]
+    added = []
     for extra in include:
         fits = [e for e in entries if all(e[k] == v for k, v in extra.items() if k in keys)]
-        if fits and not any(k in keys for k in extra if k not in keys):
-            for e in fits:
-                e.update({k: v for k, v in extra.items() if k not in keys})
-        else:
-            entries.append(dict(extra))
-    return entries or [{}]
+        for e in fits:
+            e.update({k: v for k, v in extra.items() if k not in keys})
+        if not fits:
+            added.append(dict(extra))
+    return entries + added or [{}]
 
 
 def matrix_wanted(matrix, wanted):
@@ -302,6 +304,8 @@ class Job:
         self.global_env = {}  # what steps wrote to GITHUB_ENV, and emulated actions set
         self.path_prefix = []  # GITHUB_PATH entries, newest first
         self.steps_ctx = {}
+        self.action_env = {}  # inside a local action: the calling step's env and GITHUB_ACTION_PATH
+        self.files = 0  # steps run so far, job steps and local actions' steps: names their files
         self.contexts = {
             "matrix": matrix,
             "github": {
@@ -351,6 +355,7 @@ class Job:
     def step_env(self, step, files):
         env = self.base_env()
         env.update(self.global_env)
+        env.update(self.action_env)
         for scope in (self.workflow.get("env"), self.job.get("env"), step.get("env")):
             for k, v in (scope or {}).items():
                 self.contexts["env"] = {**env}
@@ -382,43 +387,54 @@ class Job:
             **((self.workflow.get("defaults") or {}).get("run") or {}),
             **((self.job.get("defaults") or {}).get("run") or {}),
         }
-        for n, step in enumerate(self.job.get("steps") or [], 1):
-            label = step.get("name") or (f"uses {step['uses']}" if "uses" in step else f"run {step.get('run', '').splitlines()[0]}")
-            label = substitute(label, self.contexts)
-            if not condition(step.get("if"), self.contexts, self.failed):
-                self.results.append((n, "skipped", 0.0, label))
-                why = f"if: {step['if']}" if step.get("if") is not None else "an earlier step failed"
-                say(f"\n==> [{self.job_id} {n}] {label}: skipped ({why})")
-                continue
-            say(f"\n==> [{self.job_id} {n}] {label}")
-            start = time.monotonic()
-            try:
-                ok = self.step(step, defaults, deadline)
-            except (Fail, OSError, subprocess.CalledProcessError) as e:
-                say(f"workflow-local: {e}")
-                ok = False
-            secs = time.monotonic() - start
-            if not ok and step.get("continue-on-error") is True:
-                self.results.append((n, "failed (continue-on-error)", secs, label))
-            elif not ok:
-                self.failed = True
-                self.results.append((n, "FAILED", secs, label))
-            else:
-                self.results.append((n, "success", secs, label))
+        self.failed = not self.run_steps(self.job.get("steps") or [], defaults, deadline, "")
         if self.failed or self.args.keep:
             self.notes.append(f"job directory kept: {os.path.relpath(self.dir, ROOT)}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
         return not self.failed
 
-    def step(self, step, defaults, deadline):
+    def run_steps(self, steps, defaults, deadline, prefix):
+        """Runs steps in order, as a job (prefix "") or a local action
+        ("3." for job step 3) runs them; True when none failed."""
+        failed = False
+        for n, step in enumerate(steps, 1):
+            number = f"{prefix}{n}"
+            label = step.get("name") or (f"uses {step['uses']}" if "uses" in step else f"run {step.get('run', '').splitlines()[0]}")
+            label = substitute(label, self.contexts)
+            if not condition(step.get("if"), self.contexts, failed):
+                self.results.append((number, "skipped", 0.0, label))
+                why = f"if: {step['if']}" if step.get("if") is not None else "an earlier step failed"
+                say(f"\n==> [{self.job_id} {number}] {label}: skipped ({why})")
+                continue
+            say(f"\n==> [{self.job_id} {number}] {label}")
+            start = time.monotonic()
+            index = len(self.results)
+            try:
+                ok = self.step(step, defaults, deadline, number)
+            except (Fail, OSError, subprocess.CalledProcessError) as e:
+                say(f"workflow-local: {e}")
+                ok = False
+            secs = time.monotonic() - start
+            # A local action's own steps were recorded after it: it goes first.
+            if not ok and step.get("continue-on-error") is True:
+                self.results.insert(index, (number, "failed (continue-on-error)", secs, label))
+            elif not ok:
+                failed = True
+                self.results.insert(index, (number, "FAILED", secs, label))
+            else:
+                self.results.insert(index, (number, "success", secs, label))
+        return not failed
+
+    def step(self, step, defaults, deadline, number):
+        self.files += 1
         files = {}
         for var in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-            files[var] = os.path.join(self.temp, f"{var.lower()}-{len(self.results) + 1}")
+            files[var] = os.path.join(self.temp, f"{var.lower()}-{self.files}")
             open(files[var], "w").close()
         env = self.step_env(step, files)
         if "uses" in step:
-            ok = self.uses(step, env)
+            ok = self.uses(step, env, files, deadline, number)
         elif "run" in step:
             ok = self.run_step(step, defaults, env, files, deadline)
         else:
@@ -430,7 +446,7 @@ class Job:
                 if line.strip():
                     self.path_prefix.insert(0, line.strip())
         if step.get("id"):
-            self.steps_ctx[step["id"]] = {
+            self.contexts["steps"][step["id"]] = {
                 "outputs": read_env_file(files["GITHUB_OUTPUT"]),
                 "outcome": "success" if ok else "failure",
             }
@@ -439,7 +455,9 @@ class Job:
     def run_step(self, step, defaults, env, files, deadline):
         script = substitute(step["run"], self.contexts)
         shell = step.get("shell", defaults.get("shell"))
-        path = os.path.join(self.temp, f"step-{len(self.results) + 1}.sh")
+        if shell is None and "inputs" in self.contexts:
+            raise Fail("a run step of a composite action has no shell: (GitHub requires one)")
+        path = os.path.join(self.temp, f"step-{self.files}.sh")
         with open(path, "w", encoding="utf-8") as f:
             f.write(script)
         wd = step.get("working-directory", defaults.get("working-directory"))
@@ -463,13 +481,15 @@ class Job:
 
     # ------------------------------------------------ emulated actions --
 
-    def uses(self, step, env):
+    def uses(self, step, env, files, deadline, number):
         ref = step["uses"]
+        inputs = {k: substitute(str(v) if not isinstance(v, bool) else str(v).lower(), self.contexts)
+                  for k, v in (step.get("with") or {}).items()}
+        if ref.startswith("./"):
+            return self.local_action(ref, step, inputs, files, deadline, number)
         action, _, version = ref.partition("@")
         if not SHA.match(version):
             raise Fail(f"{ref}: not pinned to a full commit SHA")
-        inputs = {k: substitute(str(v) if not isinstance(v, bool) else str(v).lower(), self.contexts)
-                  for k, v in (step.get("with") or {}).items()}
 
         def only(*known):
             extra = set(inputs) - set(known)
@@ -489,6 +509,59 @@ class Job:
             only("name", "path", "if-no-files-found", "retention-days")
             return self.upload(inputs)
         raise Fail(f"{ref}: this action is not emulated")
+
+    def local_action(self, ref, step, given, files, deadline, number):
+        """`uses: ./PATH`: the composite action in the checkout, its steps
+        run here as the runner runs them: inputs from `with:` and the
+        action's defaults (${{ inputs.x }}), its own steps context, the
+        calling step's env, GITHUB_ACTION_PATH and github.action_path; what
+        its steps write to GITHUB_ENV and GITHUB_PATH reaches the job; its
+        outputs become the calling step's."""
+        path = os.path.normpath(os.path.join(self.workspace, ref))
+        found = [f for f in (os.path.join(path, "action.yml"), os.path.join(path, "action.yaml")) if os.path.isfile(f)]
+        if not found:
+            raise Fail(f"{ref}: no action.yml or action.yaml in the checkout (is it checked out?)")
+        with open(found[0], encoding="utf-8") as f:
+            action = yaml.safe_load(f)
+        runs = action.get("runs") or {}
+        if runs.get("using") != "composite":
+            raise Fail(f"{ref}: runs.using {runs.get('using')!r} is not emulated (composite only)")
+        declared = action.get("inputs") or {}
+        unknown = set(given) - set(declared)
+        if unknown:
+            raise Fail(f"{ref}: inputs {sorted(unknown)} are not the action's ({', '.join(declared)})")
+        inputs = {}
+        for name, spec in declared.items():
+            spec = spec or {}
+            if name in given:
+                inputs[name] = given[name]
+            elif spec.get("required") is True and "default" not in spec:
+                raise Fail(f"{ref}: required input {name!r} is missing")
+            else:
+                default = spec.get("default", "")
+                inputs[name] = substitute(str(default).lower() if isinstance(default, bool) else str(default), self.contexts)
+        outer_contexts, outer_env = self.contexts, self.action_env
+        self.contexts = {
+            **outer_contexts,
+            "inputs": inputs,
+            "steps": {},
+            "github": {**outer_contexts["github"], "action_path": path},
+        }
+        self.action_env = {**outer_env, **{k: v for k, v in self.contexts["env"].items()
+                                           if k in (step.get("env") or {})}, "GITHUB_ACTION_PATH": path}
+        try:
+            ok = self.run_steps(runs.get("steps") or [], {}, deadline, f"{number}.")
+            outputs = {name: substitute((spec or {}).get("value", ""), self.contexts)
+                       for name, spec in (action.get("outputs") or {}).items()}
+        finally:
+            self.contexts, self.action_env = outer_contexts, outer_env
+        with open(files["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
+            for name, value in outputs.items():
+                if "\n" in value:
+                    f.write(f"{name}<<__workflow_local__\n{value}\n__workflow_local__\n")
+                else:
+                    f.write(f"{name}={value}\n")
+        return ok
 
     def checkout(self, env):
         git = ["git", "-c", "advice.detachedHead=false"]
@@ -662,7 +735,7 @@ def main():
     for j in plan:
         say(f"job {j.name}: {'FAILED' if j.failed else 'success'}")
         for n, result, secs, label in j.results:
-            say(f"  {n:>2}  {result:<8} {secs:7.1f}s  {label}")
+            say(f"  {n:>4}  {result:<8} {secs:7.1f}s  {label}")
         for note in j.notes:
             say(f"      {note}")
     for line in not_here:

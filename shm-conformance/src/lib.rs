@@ -24,6 +24,20 @@
 //! - [`prop`]: property tests through one peer;
 //! - [`check`]: the peer check: what the catalogue cannot say about a
 //!   peer, command by command.
+//!
+//! The data the library embeds (`fixtures/`, `python/shm_peer_kit/`) is
+//! read from the workspace, or in a packaged crate from the copy packaging
+//! puts beside it; `build.rs` says which, and [`data!`] reads from there.
+
+/// The text of one of the workspace's data files, embedded at build time:
+/// `data!("fixtures/peers/cli.toml")`. The file is read from the workspace
+/// or, in a packaged crate, from its copy (`build.rs` chooses, in
+/// `SHM_CONFORMANCE_DATA`).
+macro_rules! data {
+    ($path:literal) => {
+        include_str!(concat!(env!("SHM_CONFORMANCE_DATA"), "/", $path))
+    };
+}
 
 pub mod actor;
 pub mod catalogue;

@@ -10,10 +10,17 @@ use serde::Deserialize;
 use super::program::run;
 use super::workload::Workload;
 
-/// The script, as shipped in `fixtures/python/speedup.py`.
-const SCRIPT: &str = include_str!("../../fixtures/python/speedup.py");
+/// The script, as shipped in `fixtures/python/speedup.py` (`build.rs`
+/// says where that is read from).
+const SCRIPT: &str = include_str!(concat!(
+    env!("SHM_SPEEDUP_DATA"),
+    "/fixtures/python/speedup.py"
+));
 /// The queue's Python twin, which the script's queue rows import.
-const QUEUE: &str = include_str!("../../fixtures/python/shm_queue.py");
+const QUEUE: &str = include_str!(concat!(
+    env!("SHM_SPEEDUP_DATA"),
+    "/fixtures/python/shm_queue.py"
+));
 
 /// Prints the Python and numpy versions, or `-` and why numpy is missing.
 const PROBE: &str = "import sys\n\

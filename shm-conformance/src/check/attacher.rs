@@ -423,7 +423,7 @@ struct ErrorRow {
 }
 
 /// The bad-input table every peer must refuse alike.
-const ERRORS: &str = include_str!("../../../fixtures/cli/peer-errors.toml");
+const ERRORS: &str = data!("fixtures/cli/peer-errors.toml");
 
 pub(super) const BAD_INPUT: Check = Check {
     name: "bad-input",

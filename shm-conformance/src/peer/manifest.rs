@@ -15,7 +15,7 @@ use super::spec::{PeerSpec, Side};
 use crate::platform::os_matches;
 
 /// The manifest schema, as `fixtures/peers/README.md` writes it.
-pub const SCHEMA: &str = include_str!("../../../fixtures/peers/README.md");
+pub const SCHEMA: &str = data!("fixtures/peers/README.md");
 
 /// A peer manifest as written.
 #[derive(Debug, Clone, Deserialize)]

@@ -36,26 +36,14 @@ use crate::process::Launcher;
 
 /// The built-in manifests: (file, TOML text).
 const BUILTIN: &[(&str, &str)] = &[
-    ("cli.toml", include_str!("../../../fixtures/peers/cli.toml")),
-    (
-        "python.toml",
-        include_str!("../../../fixtures/peers/python.toml"),
-    ),
-    (
-        "wetlands.toml",
-        include_str!("../../../fixtures/peers/wetlands.toml"),
-    ),
-    (
-        "sharedarray.toml",
-        include_str!("../../../fixtures/peers/sharedarray.toml"),
-    ),
-    (
-        "shm_ndarray.toml",
-        include_str!("../../../fixtures/peers/shm_ndarray.toml"),
-    ),
+    ("cli.toml", data!("fixtures/peers/cli.toml")),
+    ("python.toml", data!("fixtures/peers/python.toml")),
+    ("wetlands.toml", data!("fixtures/peers/wetlands.toml")),
+    ("sharedarray.toml", data!("fixtures/peers/sharedarray.toml")),
+    ("shm_ndarray.toml", data!("fixtures/peers/shm_ndarray.toml")),
     (
         "shared_memory.toml",
-        include_str!("../../../fixtures/peers/shared_memory.toml"),
+        data!("fixtures/peers/shared_memory.toml"),
     ),
 ];
 
@@ -63,74 +51,62 @@ const BUILTIN: &[(&str, &str)] = &[
 /// peer kit they import, written beside them as `shm_peer_kit/` (its
 /// `RUNTIME_FILES`: every module but `__main__.py`).
 const SCRIPTS: &[(&str, &str)] = &[
-    ("peer.py", include_str!("../../../fixtures/python/peer.py")),
+    ("peer.py", data!("fixtures/python/peer.py")),
     (
         "sharedarray_peer.py",
-        include_str!("../../../fixtures/python/sharedarray_peer.py"),
+        data!("fixtures/python/sharedarray_peer.py"),
     ),
     (
         "shm_ndarray_peer.py",
-        include_str!("../../../fixtures/python/shm_ndarray_peer.py"),
+        data!("fixtures/python/shm_ndarray_peer.py"),
     ),
-    (
-        "shm_queue.py",
-        include_str!("../../../fixtures/python/shm_queue.py"),
-    ),
-    (
-        "forkserver.py",
-        include_str!("../../../fixtures/python/forkserver.py"),
-    ),
+    ("shm_queue.py", data!("fixtures/python/shm_queue.py")),
+    ("forkserver.py", data!("fixtures/python/forkserver.py")),
     (
         "shm_peer_kit/__init__.py",
-        include_str!("../../../python/shm_peer_kit/__init__.py"),
+        data!("python/shm_peer_kit/__init__.py"),
     ),
-    (
-        "shm_peer_kit/cli.py",
-        include_str!("../../../python/shm_peer_kit/cli.py"),
-    ),
+    ("shm_peer_kit/cli.py", data!("python/shm_peer_kit/cli.py")),
     (
         "shm_peer_kit/descriptor.py",
-        include_str!("../../../python/shm_peer_kit/descriptor.py"),
+        data!("python/shm_peer_kit/descriptor.py"),
     ),
     (
         "shm_peer_kit/dtypes.py",
-        include_str!("../../../python/shm_peer_kit/dtypes.py"),
+        data!("python/shm_peer_kit/dtypes.py"),
     ),
     (
         "shm_peer_kit/errors.py",
-        include_str!("../../../python/shm_peer_kit/errors.py"),
+        data!("python/shm_peer_kit/errors.py"),
     ),
     (
         "shm_peer_kit/library.py",
-        include_str!("../../../python/shm_peer_kit/library.py"),
+        data!("python/shm_peer_kit/library.py"),
     ),
     (
         "shm_peer_kit/manifest.py",
-        include_str!("../../../python/shm_peer_kit/manifest.py"),
+        data!("python/shm_peer_kit/manifest.py"),
     ),
-    (
-        "shm_peer_kit/ops.py",
-        include_str!("../../../python/shm_peer_kit/ops.py"),
-    ),
+    ("shm_peer_kit/ops.py", data!("python/shm_peer_kit/ops.py")),
     (
         "shm_peer_kit/pattern.py",
-        include_str!("../../../python/shm_peer_kit/pattern.py"),
+        data!("python/shm_peer_kit/pattern.py"),
     ),
     (
         "shm_peer_kit/posix.py",
-        include_str!("../../../python/shm_peer_kit/posix.py"),
+        data!("python/shm_peer_kit/posix.py"),
     ),
     (
         "shm_peer_kit/signals.py",
-        include_str!("../../../python/shm_peer_kit/signals.py"),
+        data!("python/shm_peer_kit/signals.py"),
     ),
     (
         "shm_peer_kit/values.py",
-        include_str!("../../../python/shm_peer_kit/values.py"),
+        data!("python/shm_peer_kit/values.py"),
     ),
     (
         "shm_peer_kit/words.py",
-        include_str!("../../../python/shm_peer_kit/words.py"),
+        data!("python/shm_peer_kit/words.py"),
     ),
 ];
 

@@ -283,8 +283,8 @@ mod tests {
     use std::time::Instant;
 
     const SERVER_SCRIPT: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/python/forkserver.py"
+        env!("SHM_CONFORMANCE_DATA"),
+        "/fixtures/python/forkserver.py"
     );
 
     fn wait_for(child: &WarmChild) -> Exit {

@@ -109,8 +109,7 @@ struct Regressions {
 }
 
 /// The regressions every run replays first.
-pub(super) const BUILTIN_REGRESSIONS: &str =
-    include_str!("../../../fixtures/prop/regressions.toml");
+pub(super) const BUILTIN_REGRESSIONS: &str = data!("fixtures/prop/regressions.toml");
 
 /// Reads a regressions file's text; errors name `file`.
 pub(super) fn regressions(file: &str, text: &str) -> Result<Vec<PropCase>, String> {
