@@ -3,9 +3,11 @@
 //! socket, measured next to their floors (memcpy, a bare pipe round trip, and
 //! the same hand-off written with bare `nix` calls).
 //!
-//! The criterion benches live in `benches/transfer.rs`; this library holds
-//! what they share with the child process (`src/bin/bench-child.rs`) and the
-//! chart generator (`src/bin/bench-chart.rs`):
+//! The criterion benches live in `benches/transfer/` (`main.rs` the groups,
+//! `streams.rs` the queue and pool children, `anchors.rs` iceoryx2 and the
+//! two-thread floor); this library holds what they share with the child
+//! process (`src/bin/bench-child.rs`) and the chart generator
+//! (`src/bin/bench-chart.rs`):
 //!
 //! - [`op`]: the operations the child serves;
 //! - [`child`]: starting the persistent child on a pipe or a Unix socket;

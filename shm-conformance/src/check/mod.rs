@@ -17,6 +17,7 @@
 mod attacher;
 mod creator;
 mod invoke;
+mod operations;
 mod serve;
 mod text;
 
@@ -188,8 +189,8 @@ const CHECKS: &[Check] = &[
     attacher::SIZES,
     attacher::EMIT_AND_FORMS,
     attacher::ARGUMENT_FORMS,
-    attacher::OPERATIONS,
-    attacher::BAD_INPUT,
+    operations::OPERATIONS,
+    operations::BAD_INPUT,
     attacher::UNLINK,
     text::VALUE_TEXT,
     serve::FRAMING,

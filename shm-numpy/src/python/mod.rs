@@ -2,7 +2,7 @@
 //!
 //! The classes users meet ([`SharedArray`](array::PySharedArray), the
 //! queue's [`Sender`](queue::PySender) and [`Receiver`](queue::PyReceiver),
-//! lent arrays, the [`Pool`](pool::PyPool)) are handles; each holds an
+//! [lent arrays](lent::PyLentArray), the [`Pool`](pool::PyPool)) are handles; each holds an
 //! *owner* (`owners.rs`), a small frozen object that holds the mapping and
 //! that every numpy view of it has as its `base`, so a mapping lives as
 //! long as its handle or any view of it, whichever is last. The Python
@@ -14,13 +14,15 @@
 //! `owners.rs` (the owners, and what a forked child must not do with an
 //! owner it inherited), `view.rs` (the one `unsafe` module: numpy views of
 //! a mapping without a copy), `array.rs`, `stream.rs` (Python file objects
-//! as Rust streams), `queue.rs`, `pool.rs`, `values.rs` (Python numbers),
+//! as Rust streams), `queue.rs`, `lent.rs` (lent arrays and their
+//! releases), `pool.rs`, `values.rs` (Python numbers),
 //! `clean.rs`, `words.rs` (the command lines' words, read as
 //! `shm-harness` reads them).
 
 mod array;
 mod clean;
 mod errors;
+mod lent;
 mod owners;
 mod pool;
 mod queue;
@@ -42,9 +44,11 @@ mod _shm_ndarray {
     #[pymodule_export]
     use super::errors::{error_kinds, exit_code};
     #[pymodule_export]
+    use super::lent::{PyLentArray, read_release};
+    #[pymodule_export]
     use super::pool::{PyLoan, PyPool, PyPoolRef};
     #[pymodule_export]
-    use super::queue::{PyLentArray, PyReceiver, PySender, read_release};
+    use super::queue::{PyReceiver, PySender};
     #[pymodule_export]
     use super::words::{parse_dtype, parse_shape};
 }
