@@ -16,6 +16,10 @@
 #             from this checkout, imports the wheel's shm_peer_kit
 #   check     `shm-harness check-peer` of the example: passes
 #   run       `shm-harness run` of the whole catalogue with it: passes
+#   launchers `pipx run --spec WHEEL shm-harness` and `uvx --from WHEEL
+#             shm-harness` (pipx and uv at the pins below, in a venv of
+#             their own) find the command the distribution names, as `pipx
+#             run shm-harness` and `uvx shm-harness` do from PyPI
 #   broken    the example's broken copy (a create that is not exclusive):
 #             `run` must exit 1 with create-taken-name failed, while
 #             seed-blog-write passes with it (the peer works; the bug is
@@ -140,6 +144,39 @@ step_run() {
         </dev/null | tail -n 3
 }
 
+# The launchers' pins: pipx and uv, each with the command its users type.
+launchers="pipx==1.18.4 uv==0.13.9"
+
+step_launchers() {
+    local wheel tools=$work/launchers python out
+    wheel=$(ls "$work"/dist/shm_harness-*.whl)
+    python3 -m venv "$tools"
+    # shellcheck disable=SC2086 # the pins are words
+    "$tools/bin/python" -m pip install --quiet --disable-pip-version-check $launchers
+    python=$(python3 -c 'import sys; print(sys.executable)')
+    # Each in the toolless environment, its homes under the work directory.
+    out=$(env -i HOME="$work/home" LANG=C.UTF-8 PATH="$tools/bin:$(dirname "$python")" \
+        PIPX_HOME="$work/pipx" PIPX_BIN_DIR="$work/pipx/bin" \
+        pipx run --spec "$wheel" shm-harness --version </dev/null)
+    check_version "pipx run --spec $(basename "$wheel") shm-harness --version" "$out"
+    out=$(env -i HOME="$work/home" LANG=C.UTF-8 PATH="$tools/bin" \
+        UV_CACHE_DIR="$work/uv-cache" UV_TOOL_DIR="$work/uv-tools" UV_PYTHON="$python" \
+        UV_PYTHON_DOWNLOADS=never uvx --from "$wheel" shm-harness --version </dev/null)
+    check_version "uvx --from $(basename "$wheel") shm-harness --version" "$out"
+}
+
+# check_version WHAT OUTPUT: OUTPUT must be shm-harness at the workspace's
+# version.
+check_version() {
+    local want
+    want="shm-harness $(bash ci/version.sh)"
+    if [ "$2" != "$want" ]; then
+        echo "$1 printed '$2', not '$want'" >&2
+        return 1
+    fi
+    echo "  $1: $2"
+}
+
 step_broken() {
     local status=0 report
     report=$(toolless shm-harness run --peer-manifest "$example/broken.toml" --python "$env_dir/bin/python" \
@@ -170,6 +207,7 @@ timed "no Rust toolchain on the checks' PATH" step_toolless
 timed "the example peer imports the wheel's shm_peer_kit" step_kit
 timed "check-peer of the posix_ipc example" step_check
 timed "run: the catalogue against the posix_ipc example" step_run
+timed "pipx run and uvx find the wheel's shm-harness" step_launchers
 timed "run: the broken example must fail" step_broken
 
 echo ""
