@@ -1,5 +1,5 @@
-//! Times and ratios as people read them: three significant figures and a
-//! unit, `12.3 µs`, `4.56 ms`, `1231x`.
+//! Times, ratios and sizes as people read them: three significant figures
+//! and a unit, `12.3 µs`, `4.56 ms`, `1231x`; `34.3 MiB`.
 
 /// `v` with three significant figures (none after the point from 100 up),
 /// then `suffix`. The thresholds sit just below 100 and 10, so 99.99 prints
@@ -38,9 +38,32 @@ pub fn ratio(x: f64) -> String {
     }
 }
 
+/// A size in bytes, one decimal in the largest binary unit it reaches:
+/// `34.3 MiB`, `16.0 KiB`, `512 B`.
+pub fn bytes(n: usize) -> String {
+    let n = n as f64;
+    if n >= (1u64 << 30) as f64 {
+        format!("{:.1} GiB", n / (1u64 << 30) as f64)
+    } else if n >= (1u64 << 20) as f64 {
+        format!("{:.1} MiB", n / (1u64 << 20) as f64)
+    } else if n >= 1024.0 {
+        format!("{:.1} KiB", n / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(bytes(36_000_000), "34.3 MiB");
+        assert_eq!(bytes(16384), "16.0 KiB");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(3 << 30), "3.0 GiB");
+    }
 
     #[test]
     fn times_read_well() {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use ipc_bench::units::{ratio, time};
+use ipc_bench::units::{bytes, ratio, time};
 use serde::Serialize;
 
 use super::iceoryx::IceoryxFigures;
@@ -422,30 +422,5 @@ fn table(out: &mut String, ratio_head: &str, rows: &[Row], base: f64) {
             None => ("-".to_owned(), "-".to_owned()),
         };
         let _ = writeln!(out, "  {lang:<8}{how:<26}{t:>10}  {x:>15}");
-    }
-}
-
-/// `34.3 MiB`.
-fn bytes(n: usize) -> String {
-    let n = n as f64;
-    if n >= (1u64 << 30) as f64 {
-        format!("{:.1} GiB", n / (1u64 << 30) as f64)
-    } else if n >= (1u64 << 20) as f64 {
-        format!("{:.1} MiB", n / (1u64 << 20) as f64)
-    } else if n >= 1024.0 {
-        format!("{:.1} KiB", n / 1024.0)
-    } else {
-        format!("{n} B")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_read_well() {
-        assert_eq!(bytes(36_000_000), "34.3 MiB");
-        assert_eq!(bytes(16384), "16.0 KiB");
     }
 }
