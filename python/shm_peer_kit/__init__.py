@@ -66,7 +66,7 @@ from .words import parse_list, validate_name  # noqa: E402
 #: from a directory of its own (the runner writes its embedded scripts so):
 #: every module but ``__main__.py``.
 RUNTIME_FILES = (
-    "__init__.py", "cli.py", "descriptor.py", "dtypes.py", "errors.py", "library.py", "manifest.py", "ops.py",
+    "__init__.py", "cli.py", "command_line.py", "descriptor.py", "dtypes.py", "errors.py", "library.py", "manifest.py", "ops.py",
     "pattern.py", "posix.py", "signals.py", "values.py", "words.py",
 )  # fmt: skip
 #: The protocol version the kit speaks.

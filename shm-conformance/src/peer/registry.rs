@@ -68,6 +68,10 @@ const SCRIPTS: &[(&str, &str)] = &[
     ),
     ("shm_peer_kit/cli.py", data!("python/shm_peer_kit/cli.py")),
     (
+        "shm_peer_kit/command_line.py",
+        data!("python/shm_peer_kit/command_line.py"),
+    ),
+    (
         "shm_peer_kit/descriptor.py",
         data!("python/shm_peer_kit/descriptor.py"),
     ),
