@@ -93,8 +93,20 @@ echo "  verified:$packaged (each built from its .crate alone)"
 
 version=$(bash ci/version.sh)
 # contents CRATE: the files of its .crate, without the leading directory.
+# A workspace publish leaves the .crate files in target/package/tmp-crate,
+# beside the temporary registry it verifies them against; a single
+# crate's package is in target/package.
 contents() {
-    tar -tzf "target/package/$1-$version.crate" | sed "s|^$1-$version/||" | sort
+    local file dir
+    for dir in target/package/tmp-crate target/package; do
+        file=$dir/$1-$version.crate
+        if [ -f "$file" ]; then
+            tar -tzf "$file" | sed "s|^$1-$version/||" | sort
+            return 0
+        fi
+    done
+    echo "no $1-$version.crate in target/package or target/package/tmp-crate" >&2
+    return 1
 }
 
 # holds CRATE PATTERNS: the crate's package has every file the patterns
