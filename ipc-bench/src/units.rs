@@ -1,5 +1,6 @@
-//! Times, ratios and sizes as people read them: three significant figures
-//! and a unit, `12.3 µs`, `4.56 ms`, `1231x`; `34.3 MiB`.
+//! Times, ratios and sizes as people read them: times and ratios with
+//! three significant figures and a unit (`12.3 µs`, `4.56 ms`, `1231x`),
+//! sizes with one decimal in a binary unit (`34.3 MiB`).
 
 /// `v` with three significant figures (none after the point from 100 up),
 /// then `suffix`. The thresholds sit just below 100 and 10, so 99.99 prints
@@ -41,16 +42,12 @@ pub fn ratio(x: f64) -> String {
 /// A size in bytes, one decimal in the largest binary unit it reaches:
 /// `34.3 MiB`, `16.0 KiB`, `512 B`.
 pub fn bytes(n: usize) -> String {
-    let n = n as f64;
-    if n >= (1u64 << 30) as f64 {
-        format!("{:.1} GiB", n / (1u64 << 30) as f64)
-    } else if n >= (1u64 << 20) as f64 {
-        format!("{:.1} MiB", n / (1u64 << 20) as f64)
-    } else if n >= 1024.0 {
-        format!("{:.1} KiB", n / 1024.0)
-    } else {
-        format!("{n} B")
+    for (unit, scale) in [("GiB", 1usize << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if n >= scale {
+            return format!("{:.1} {unit}", n as f64 / scale as f64);
+        }
     }
+    format!("{n} B")
 }
 
 #[cfg(test)]
